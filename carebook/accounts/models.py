@@ -1,0 +1,139 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(role=User.Role.STAFF, state=User.State.ACTIVE, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an email address; `role` says which part of carebook is theirs."""
+
+    class Role(models.TextChoices):
+        PATIENT = "patient", _("Patient")
+        PRACTITIONER = "practitioner", _("Practitioner")
+        STAFF = "staff", _("Staff")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.PATIENT)
+    state = models.CharField(_("account state"), max_length=16, choices=State, default=State.ACTIVE)
+    is_active = models.BooleanField(_("can log in"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # A suspended account can never log in; every other state can.
+            models.CheckConstraint(
+                condition=models.Q(state="suspended", is_active=False)
+                | (~models.Q(state="suspended") & models.Q(is_active=True)),
+                name="user_active_matches_state",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def is_staff(self) -> bool:
+        """Clinic staff use the admin site."""
+        return self.role == self.Role.STAFF and self.state == self.State.ACTIVE
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == self.Role.PRACTITIONER
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+    def has_perm(self, perm, obj=None):
+        # Clinic staff run the whole clinic; finer staff roles are future work.
+        if self.is_staff:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        if self.is_staff:
+            return True
+        return super().has_module_perms(app_label)
+
+
+class PatientProfile(models.Model):
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+        UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+    class BloodGroup(models.TextChoices):
+        A_POS = "A+", "A+"
+        A_NEG = "A-", "A−"
+        B_POS = "B+", "B+"
+        B_NEG = "B-", "B−"
+        AB_POS = "AB+", "AB+"
+        AB_NEG = "AB-", "AB−"
+        O_POS = "O+", "O+"
+        O_NEG = "O-", "O−"
+        UNKNOWN = "", _("Unknown")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="patient_profile")
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=16, choices=Gender, default=Gender.UNDISCLOSED
+    )
+    blood_group = models.CharField(_("blood group"), max_length=3, choices=BloodGroup, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=150, blank=True)
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=32, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("patient profile")
+
+    def __str__(self):
+        return str(self.user)

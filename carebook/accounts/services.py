@@ -1,0 +1,59 @@
+"""Writes on accounts: registration, approval, suspension."""
+
+from django.db import transaction
+
+from carebook.accounts.models import PatientProfile, User
+from carebook.clinic.models import Clinic
+from carebook.core.errors import IllegalTransition, PermissionDenied
+
+
+def _ensure_staff(by: User) -> None:
+    if not by.is_staff:
+        raise PermissionDenied()
+
+
+@transaction.atomic
+def patient_register(
+    *, email: str, password: str, full_name: str, phone: str = "", **profile
+) -> User:
+    """Create a patient; pending when the clinic approves patients, active otherwise."""
+    state = User.State.PENDING if Clinic.current().patients_need_approval else User.State.ACTIVE
+    user = User.objects.create_user(
+        email, password, full_name=full_name, phone=phone, role=User.Role.PATIENT, state=state
+    )
+    PatientProfile.objects.create(user=user, **profile)
+    return user
+
+
+@transaction.atomic
+def user_approve(*, user: User, by: User) -> User:
+    """Activate a pending account (a practitioner is verified separately, in clinic)."""
+    _ensure_staff(by)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.state != User.State.PENDING:
+        raise IllegalTransition("Only a pending account can be approved.")
+    user.state = User.State.ACTIVE
+    user.save(update_fields=["state"])
+    return user
+
+
+@transaction.atomic
+def user_suspend(*, user: User, by: User) -> User:
+    _ensure_staff(by)
+    if user.pk == by.pk:
+        raise IllegalTransition("You cannot suspend your own account.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.state, user.is_active = User.State.SUSPENDED, False
+    user.save(update_fields=["state", "is_active"])
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, by: User) -> User:
+    _ensure_staff(by)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.state != User.State.SUSPENDED:
+        raise IllegalTransition("Only a suspended account can be reactivated.")
+    user.state, user.is_active = User.State.ACTIVE, True
+    user.save(update_fields=["state", "is_active"])
+    return user

@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carebook.clinic.models import Location, Practitioner, Service, VisitMode
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+        NO_SHOW = "no_show", _("No-show")
+
+    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField(_("starts"))
+    end = models.DateTimeField(_("ends"))
+    # The practitioner's time this visit keeps busy: start/end widened by the buffers in force
+    # when it was booked. The database refuses two active holds of one practitioner that overlap.
+    hold_start = models.DateTimeField(editable=False)
+    hold_end = models.DateTimeField(editable=False)
+    mode = models.CharField(_("visit mode"), max_length=16, choices=VisitMode)
+    reason = models.TextField(_("reason or symptoms"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=16, choices=Status, db_index=True)
+    price = models.DecimalField(
+        _("price (INR)"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+    rescheduled_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rescheduled_to",
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["practitioner", "start"]),
+            models.Index(fields=["patient", "start"]),
+            models.Index(fields=["practitioner", "hold_start", "hold_end"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="appt_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    hold_start__lte=models.F("start"), hold_end__gte=models.F("end")
+                ),
+                name="appt_hold_covers_visit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="appt_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.practitioner} ← {self.patient.full_name}, {self.start:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def local_start(self):
+        return self.start.astimezone(self.location.tz)
+
+    @property
+    def local_end(self):
+        return self.end.astimezone(self.location.tz)
+
+
+class AppointmentHistory(models.Model):
+    """One row per change of an appointment: append-only."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("appointment history")
+        verbose_name_plural = _("appointment history")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.action}: {self.from_status or '—'} → {self.to_status}"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Appointment history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Appointment history is append-only.")

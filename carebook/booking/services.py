@@ -1,0 +1,318 @@
+"""Writes on appointments. Each is one transaction: lock, check, write, record history."""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from carebook.accounts.models import User
+from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.status import TRANSITIONS, party_of
+from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
+from carebook.core.locking import lock
+from carebook.core.timeutils import ensure_aware
+from carebook.core.timeutils import now as utcnow
+from carebook.scheduling import engine
+from carebook.scheduling.models import BookingRules
+from carebook.scheduling.selectors import rules_to_engine, slots_free
+
+
+def history_record(
+    appointment: Appointment, *, by: User | None, action: str, from_status: str, reason: str = ""
+) -> None:
+    AppointmentHistory.objects.create(
+        appointment=appointment,
+        by=by,
+        action=action,
+        from_status=from_status,
+        to_status=appointment.status,
+        reason=reason,
+    )
+
+
+def _check_booking_input(
+    *,
+    patient: User,
+    practitioner: Practitioner,
+    service: Service,
+    location: Location,
+    mode: str,
+    reason: str,
+    by: User,
+    moving: bool,
+) -> None:
+    if not by.is_authenticated or not by.is_active:
+        raise PermissionDenied()
+    own_visit_moved = moving and by.pk == practitioner.user_id
+    if not (by.pk == patient.pk or by.is_staff or own_visit_moved):
+        raise PermissionDenied(_("You can only book appointments for yourself."))
+    if not patient.is_patient:
+        raise InvalidInput(_("Appointments are booked for patients."))
+    if patient.state != User.State.ACTIVE:
+        raise PermissionDenied(
+            _("This account is waiting for the clinic's approval and cannot book yet.")
+            if patient.state == User.State.PENDING
+            else _("This account is suspended.")
+        )
+    if not practitioner.is_verified or practitioner.user.state != User.State.ACTIVE:
+        raise InvalidInput(_("This practitioner is not taking bookings."))
+    if service.practitioner_id != practitioner.pk or not service.is_active:
+        raise InvalidInput(_("This practitioner does not offer that service."))
+    if not location.is_active:
+        raise InvalidInput(_("That location is closed."))
+    if mode not in practitioner.visit_modes:
+        raise InvalidInput(_("This practitioner does not offer that kind of visit."))
+    if len(reason) > 2000:
+        raise InvalidInput(_("Please keep the reason under 2000 characters."))
+
+
+def _book(
+    *,
+    patient: User,
+    practitioner: Practitioner,
+    service: Service,
+    location: Location,
+    start: datetime,
+    mode: str,
+    reason: str,
+    by: User,
+    now: datetime,
+    rescheduled_from: Appointment | None = None,
+) -> Appointment:
+    _check_booking_input(
+        patient=patient,
+        practitioner=practitioner,
+        service=service,
+        location=location,
+        mode=mode,
+        reason=reason,
+        by=by,
+        moving=rescheduled_from is not None,
+    )
+    start = ensure_aware(start)
+    lock(Practitioner, practitioner.pk)
+    lock(User, patient.pk)
+
+    rules_row = BookingRules.objects.filter(practitioner=practitioner).first()
+    rules = rules_to_engine(rules_row)
+    local_day = start.astimezone(location.tz).date()
+    offered = slots_free(
+        practitioner=practitioner,
+        service=service,
+        start_date=local_day - timedelta(days=1),
+        end_date=local_day,
+        location=location,
+        now=now,
+    )
+    slot = next((s for s in offered if s.start == start), None)
+    if slot is None:
+        raise SlotUnavailable()
+    if Appointment.objects.filter(
+        patient=patient,
+        status__in=Appointment.ACTIVE_STATUSES,
+        start__lt=slot.end,
+        end__gt=slot.start,
+    ).exists():
+        raise SlotUnavailable(_("You already have an appointment at that time."))
+
+    hold_start, hold_end = engine.hold_range(slot.start, slot.end, rules)
+    auto = rules_row.auto_confirm if rules_row else False
+    appointment = Appointment(
+        patient=patient,
+        practitioner=practitioner,
+        location=location,
+        service=service,
+        start=slot.start,
+        end=slot.end,
+        hold_start=hold_start,
+        hold_end=hold_end,
+        mode=mode,
+        reason=reason.strip(),
+        status=Appointment.Status.CONFIRMED if auto else Appointment.Status.REQUESTED,
+        price=service.effective_price,
+        rescheduled_from=rescheduled_from,
+        booked_by=by,
+    )
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as exc:
+        # The exclusion constraints caught an overlap the checks above did not see.
+        raise SlotUnavailable() from exc
+    history_record(
+        appointment, by=by, action="rescheduled" if rescheduled_from else "booked", from_status=""
+    )
+    return appointment
+
+
+@transaction.atomic(durable=True)
+def appointment_book(
+    *,
+    patient: User,
+    practitioner: Practitioner,
+    service: Service,
+    location: Location,
+    start: datetime,
+    mode: str,
+    reason: str = "",
+    by: User,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book a free slot; 'confirmed' when the practitioner auto-confirms, else 'requested'."""
+    return _book(
+        patient=patient,
+        practitioner=practitioner,
+        service=service,
+        location=location,
+        start=start,
+        mode=mode,
+        reason=reason,
+        by=by,
+        now=now or utcnow(),
+    )
+
+
+def _transition(
+    *,
+    appointment: Appointment,
+    action: str,
+    by: User,
+    reason: str,
+    now: datetime,
+    record_as: str = "",
+) -> Appointment:
+    transition = TRANSITIONS[action]
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("practitioner", "practitioner__booking_rules")
+        .get(pk=appointment.pk)
+    )
+    party = party_of(appointment, by)
+    if party is None or party not in transition.parties:
+        raise PermissionDenied()
+    if appointment.status not in transition.sources:
+        raise IllegalTransition(
+            _("A %(status)s appointment cannot be %(action)s.")
+            % {"status": appointment.get_status_display().lower(), "action": _ACTION_WORDS[action]}
+        )
+    if transition.after_start_only and now < appointment.start:
+        raise IllegalTransition(_("This can only be recorded once the appointment has started."))
+    if action == "cancel" and party == "patient":
+        rules = getattr(appointment.practitioner, "booking_rules", None)
+        cutoff_hours = (
+            rules.cancellation_cutoff_hours
+            if rules
+            else BookingRules._meta.get_field("cancellation_cutoff_hours").default
+        )
+        if now > appointment.start - timedelta(hours=cutoff_hours):
+            raise IllegalTransition(
+                _(
+                    "Appointments can be cancelled online until %(hours)d hours before they "
+                    "start. Please call the clinic."
+                )
+                % {"hours": cutoff_hours}
+            )
+    if action == "reject" and not reason.strip():
+        raise InvalidInput(_("Please give a reason for rejecting."))
+    from_status = appointment.status
+    appointment.status = transition.target
+    appointment.save(update_fields=["status", "updated_at"])
+    history_record(
+        appointment,
+        by=by,
+        action=record_as or action,
+        from_status=from_status,
+        reason=reason.strip(),
+    )
+    return appointment
+
+
+_ACTION_WORDS = {
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "cancel": "cancelled",
+    "complete": "completed",
+    "no_show": "marked as a no-show",
+}
+
+
+@transaction.atomic(durable=True)
+def appointment_confirm(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="confirm", by=by, reason="", now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_reject(
+    *, appointment: Appointment, by: User, reason: str, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="reject", by=by, reason=reason, now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_cancel(
+    *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel an active appointment; patients only before the practitioner's cut-off."""
+    return _transition(
+        appointment=appointment, action="cancel", by=by, reason=reason, now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_complete(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="complete", by=by, reason="", now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_mark_no_show(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="no_show", by=by, reason="", now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by: User,
+    location: Location | None = None,
+    service: Service | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an active appointment: cancel it and book the new time in one step, linked."""
+    now = now or utcnow()
+    old = _transition(
+        appointment=appointment,
+        action="cancel",
+        by=by,
+        reason=reason,
+        now=now,
+        record_as="reschedule",
+    )
+    return _book(
+        patient=old.patient,
+        practitioner=old.practitioner,
+        service=service or old.service,
+        location=location or old.location,
+        start=start,
+        mode=old.mode,
+        reason=old.reason,
+        by=by,
+        now=now,
+        rescheduled_from=old,
+    )

@@ -1,0 +1,207 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from carebook.core.timeutils import is_valid_zone, zone
+
+
+def validate_time_zone(value: str) -> None:
+    if not is_valid_zone(value):
+        raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
+
+
+class Clinic(models.Model):
+    """The one clinic this installation serves, and its clinic-wide settings."""
+
+    name = models.CharField(_("name"), max_length=200, default="carebook clinic")
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    gstin = models.CharField(_("GSTIN"), max_length=15, blank=True)
+    patients_need_approval = models.BooleanField(
+        _("patients need approval"),
+        default=False,
+        help_text=_("New patient accounts wait for staff approval before they can book."),
+    )
+
+    class Meta:
+        verbose_name = _("clinic")
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Clinic":
+        clinic = cls.objects.order_by("pk").first()
+        return clinic if clinic is not None else cls.objects.create()
+
+
+class Specialty(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Language(models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True, help_text="ISO 639-1, e.g. hi")
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("language")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Location(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    address = models.TextField(_("address"))
+    city = models.CharField(_("city"), max_length=80, db_index=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Kolkata", validators=[validate_time_zone]
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("location")
+        ordering = ["city", "name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.city}"
+
+    @property
+    def tz(self):
+        return zone(self.time_zone)
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class VisitMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    VIDEO = "video", _("Video")
+
+
+class Practitioner(models.Model):
+    class Kind(models.TextChoices):
+        DOCTOR = "doctor", _("Doctor")
+        THERAPIST = "therapist", _("Therapist")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner"
+    )
+    title = models.CharField(_("title"), max_length=20, blank=True, help_text="e.g. Dr.")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.DOCTOR)
+    specialties = models.ManyToManyField(Specialty, related_name="practitioners", blank=True)
+    qualifications = models.CharField(_("qualifications"), max_length=255, blank=True)
+    years_experience = models.PositiveSmallIntegerField(
+        _("years of experience"), default=0, validators=[MaxValueValidator(70)]
+    )
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender, blank=True)
+    languages = models.ManyToManyField(Language, related_name="practitioners", blank=True)
+    bio = models.TextField(_("about"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="practitioners/", blank=True)
+    consultation_fee = models.DecimalField(
+        _("consultation fee (INR)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    offers_in_person = models.BooleanField(_("sees patients in person"), default=True)
+    offers_video = models.BooleanField(_("offers video visits"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("practitioner")
+        ordering = ["user__full_name"]
+        indexes = [models.Index(fields=["consultation_fee"]), models.Index(fields=["gender"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(consultation_fee__gte=0), name="practitioner_fee_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.title} {self.user.full_name}".strip()
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def visit_modes(self) -> list[str]:
+        modes = []
+        if self.offers_in_person:
+            modes.append(VisitMode.IN_PERSON)
+        if self.offers_video:
+            modes.append(VisitMode.VIDEO)
+        return modes
+
+
+class Service(models.Model):
+    """A kind of visit a practitioner offers, with its length and price."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="services"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(480)],
+    )
+    price = models.DecimalField(
+        _("price (INR)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Empty means the practitioner's consultation fee."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        ordering = ["practitioner", "duration_minutes", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5), name="service_duration_min"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def effective_price(self) -> Decimal:
+        return self.price if self.price is not None else self.practitioner.consultation_fee

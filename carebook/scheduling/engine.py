@@ -1,0 +1,203 @@
+"""Free-slot maths: pure functions over plain values, no database.
+
+Windows are weekly wall-clock hours in a location's time zone; everything else is UTC.
+A slot is offered when it lies inside a window, its hold (the slot widened by the buffers)
+touches no busy interval and no other offered slot, and it respects notice and horizon.
+Slots start on the window's wall-clock grid; a wall-clock time that does not exist (the
+spring-forward gap) is never offered, and a repeated one (fall-back) is offered once.
+"""
+
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from carebook.core.timeutils import exists, to_utc, zone
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    location_id: int
+    time_zone: str
+    weekday: int  # Monday is 0
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and (self.valid_from is None or day >= self.valid_from)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    step_minutes: int = 15
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    min_notice_minutes: int = 0
+    max_days_ahead: int = 60
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Slot:
+    start: datetime
+    end: datetime
+    location_id: int
+
+
+def _ts(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("Naive datetimes are not allowed in the scheduling engine.")
+    return int(value.timestamp())
+
+
+class _Intervals:
+    """Disjoint, sorted half-open [start, end) intervals in epoch seconds."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for s, e in sorted(i for i in intervals if i[1] > i[0]):
+            if self.ends and s <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], e)
+            else:
+                self.starts.append(s)
+                self.ends.append(e)
+
+    def overlaps(self, s: int, e: int) -> bool:
+        i = bisect_left(self.starts, e) - 1
+        return i >= 0 and self.ends[i] > s
+
+    def add(self, s: int, e: int) -> None:
+        """Add an interval known not to overlap any present one."""
+        i = bisect_left(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)
+
+
+def _candidates(window: Window, day: date, duration: int, step: int) -> Iterator[int]:
+    """UTC start instants (epoch s) of the window's grid on `day` whose slot fits inside it."""
+    tz = zone(window.time_zone)
+    start_naive = datetime.combine(day, window.start)
+    end_naive = datetime.combine(day, window.end)
+    start_utc = _ts(to_utc(start_naive, tz))
+    end_utc = _ts(to_utc(end_naive, tz, latest=True))
+    wall_span = int((end_naive - start_naive).total_seconds())
+    if (
+        end_utc - start_utc == wall_span
+        and exists(start_naive, tz)
+        and start_naive.replace(tzinfo=tz, fold=1).utcoffset()
+        == start_naive.replace(tzinfo=tz).utcoffset()
+    ):
+        # No clock change inside the window: the grid is plain arithmetic.
+        t = start_utc
+        while t + duration <= end_utc:
+            yield t
+            t += step
+        return
+    step_delta = timedelta(seconds=step)
+    wall = start_naive
+    while wall < end_naive:
+        if exists(wall, tz):
+            t = _ts(to_utc(wall, tz))
+            if t + duration <= end_utc:
+                yield t
+        wall += step_delta
+
+
+def iter_free_slots(
+    *,
+    windows: Sequence[Window],
+    busy: Iterable[tuple[datetime, datetime]],
+    duration: timedelta,
+    rules: Rules,
+    start_date: date,
+    end_date: date,
+    now: datetime,
+    location_id: int | None = None,
+) -> Iterator[Slot]:
+    """Yield free slots day by day for local dates start_date..end_date (inclusive)."""
+    dur = int(duration.total_seconds())
+    if dur <= 0:
+        raise ValueError("A slot needs a positive duration.")
+    step = max(rules.step_minutes, 1) * 60
+    before = rules.buffer_before_minutes * 60
+    after = rules.buffer_after_minutes * 60
+    earliest = _ts(now) + rules.min_notice_minutes * 60
+    latest = _ts(now) + rules.max_days_ahead * 86400
+    taken = _Intervals((_ts(s), _ts(e)) for s, e in busy)
+    by_weekday: dict[int, list[Window]] = {}
+    for w in windows:
+        if location_id is None or w.location_id == location_id:
+            by_weekday.setdefault(w.weekday, []).append(w)
+
+    day = start_date
+    while day <= end_date:
+        todays = [w for w in by_weekday.get(day.weekday(), ()) if w.applies_on(day)]
+        candidates = sorted(
+            (t, w.location_id) for w in todays for t in _candidates(w, day, dur, step)
+        )
+        for t, loc in candidates:
+            if t < earliest or t > latest:
+                continue
+            hold_start, hold_end = t - before, t + dur + after
+            if taken.overlaps(hold_start, hold_end):
+                continue
+            taken.add(hold_start, hold_end)
+            yield Slot(datetime.fromtimestamp(t, UTC), datetime.fromtimestamp(t + dur, UTC), loc)
+        day += timedelta(days=1)
+
+
+def free_slots(**kwargs) -> list[Slot]:
+    """All free slots over the range, in start order (see iter_free_slots for arguments)."""
+    return sorted(iter_free_slots(**kwargs))
+
+
+def first_free_slot(
+    *,
+    windows: Sequence[Window],
+    busy: Iterable[tuple[datetime, datetime]],
+    duration: timedelta,
+    rules: Rules,
+    now: datetime,
+    location_id: int | None = None,
+) -> Slot | None:
+    """The earliest free slot between now and the horizon, or None."""
+    if not windows:
+        return None
+    first_day = (now - timedelta(days=1)).date()
+    last_day = (now + timedelta(days=rules.max_days_ahead + 1)).date()
+    slots = iter_free_slots(
+        windows=windows,
+        busy=busy,
+        duration=duration,
+        rules=rules,
+        start_date=first_day,
+        end_date=last_day,
+        now=now,
+        location_id=location_id,
+    )
+    if len({w.time_zone for w in windows}) == 1:
+        return next(slots, None)  # one zone: days come in time order
+    best = None
+    for slot in slots:
+        # Local days of zones far apart interleave; look one day past the first find.
+        if best is None or slot.start < best.start:
+            best = slot
+        elif slot.start - best.start > timedelta(days=1):
+            break
+    return best
+
+
+def hold_range(start: datetime, end: datetime, rules: Rules) -> tuple[datetime, datetime]:
+    """The interval an appointment keeps busy: the visit widened by the buffers."""
+    return (
+        start - timedelta(minutes=rules.buffer_before_minutes),
+        end + timedelta(minutes=rules.buffer_after_minutes),
+    )

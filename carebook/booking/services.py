@@ -184,7 +184,7 @@ def _transition(
 ) -> Appointment:
     transition = TRANSITIONS[action]
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("practitioner", "practitioner__booking_rules")
         .get(pk=appointment.pk)
     )

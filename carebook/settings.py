@@ -151,3 +151,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# How long an API hold (FHIR Appointment/$hold) keeps a slot before it is released.
+CAREBOOK_HOLD_MINUTES = int(os.environ.get("CAREBOOK_HOLD_MINUTES", "10"))

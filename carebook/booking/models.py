@@ -9,6 +9,7 @@ from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
+        HELD = "held", _("Held")
         REQUESTED = "requested", _("Requested")
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Rejected")
@@ -16,7 +17,9 @@ class Appointment(models.Model):
         COMPLETED = "completed", _("Completed")
         NO_SHOW = "no_show", _("No-show")
 
-    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+    # Statuses that keep the slot. A hold keeps it only until `held_until`; an expired hold is
+    # released by the next booking that needs its time (see booking.services).
+    ACTIVE_STATUSES = (Status.HELD, Status.REQUESTED, Status.CONFIRMED)
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
@@ -35,6 +38,7 @@ class Appointment(models.Model):
     mode = models.CharField(_("visit mode"), max_length=16, choices=VisitMode)
     reason = models.TextField(_("reason or symptoms"), blank=True, max_length=2000)
     status = models.CharField(_("status"), max_length=16, choices=Status, db_index=True)
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
     price = models.DecimalField(
         _("price (INR)"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
@@ -71,6 +75,10 @@ class Appointment(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(price__gte=0), name="appt_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(held_until__isnull=False),
+                name="appt_hold_has_expiry",
             ),
         ]
 

@@ -2,7 +2,9 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
@@ -79,6 +81,7 @@ def _book(
     by: User,
     now: datetime,
     rescheduled_from: Appointment | None = None,
+    hold: bool = False,
 ) -> Appointment:
     _check_booking_input(
         patient=patient,
@@ -93,6 +96,7 @@ def _book(
     start = ensure_aware(start)
     lock(Practitioner, practitioner.pk)
     lock(User, patient.pk)
+    _release_expired_holds(practitioner=practitioner, patient=patient, now=now)
 
     rules_row = BookingRules.objects.filter(practitioner=practitioner).first()
     rules = rules_to_engine(rules_row)
@@ -118,6 +122,10 @@ def _book(
 
     hold_start, hold_end = engine.hold_range(slot.start, slot.end, rules)
     auto = rules_row.auto_confirm if rules_row else False
+    if hold:
+        status = Appointment.Status.HELD
+    else:
+        status = Appointment.Status.CONFIRMED if auto else Appointment.Status.REQUESTED
     appointment = Appointment(
         patient=patient,
         practitioner=practitioner,
@@ -129,7 +137,8 @@ def _book(
         hold_end=hold_end,
         mode=mode,
         reason=reason.strip(),
-        status=Appointment.Status.CONFIRMED if auto else Appointment.Status.REQUESTED,
+        status=status,
+        held_until=now + hold_duration() if hold else None,
         price=service.effective_price,
         rescheduled_from=rescheduled_from,
         booked_by=by,
@@ -140,10 +149,28 @@ def _book(
     except IntegrityError as exc:
         # The exclusion constraints caught an overlap the checks above did not see.
         raise SlotUnavailable() from exc
-    history_record(
-        appointment, by=by, action="rescheduled" if rescheduled_from else "booked", from_status=""
-    )
+    action = "held" if hold else "rescheduled" if rescheduled_from else "booked"
+    history_record(appointment, by=by, action=action, from_status="")
     return appointment
+
+
+def hold_duration() -> timedelta:
+    return timedelta(minutes=settings.CAREBOOK_HOLD_MINUTES)
+
+
+def _release_expired_holds(*, practitioner: Practitioner, patient: User, now: datetime) -> None:
+    """Cancel holds past their time that still block this practitioner or patient."""
+    expired = Appointment.objects.filter(
+        Q(practitioner=practitioner) | Q(patient=patient),
+        status=Appointment.Status.HELD,
+        held_until__lte=now,
+    )
+    for appointment in expired.select_for_update(of=("self",)):
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        history_record(
+            appointment, by=None, action="hold_expired", from_status=Appointment.Status.HELD
+        )
 
 
 @transaction.atomic(durable=True)
@@ -316,3 +343,57 @@ def appointment_reschedule(
         now=now,
         rescheduled_from=old,
     )
+
+
+@transaction.atomic(durable=True)
+def appointment_hold(
+    *,
+    patient: User,
+    practitioner: Practitioner,
+    service: Service,
+    location: Location,
+    start: datetime,
+    mode: str,
+    reason: str = "",
+    by: User,
+    now: datetime | None = None,
+) -> Appointment:
+    """Keep a free slot for a few minutes while the booking is completed elsewhere."""
+    return _book(
+        patient=patient,
+        practitioner=practitioner,
+        service=service,
+        location=location,
+        start=start,
+        mode=mode,
+        reason=reason,
+        by=by,
+        now=now or utcnow(),
+        hold=True,
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_book_held(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    """Turn a live hold into a booking ('requested' or 'confirmed' as the rules say)."""
+    now = now or utcnow()
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("practitioner__booking_rules")
+        .get(pk=appointment.pk)
+    )
+    if party_of(appointment, by) not in ("patient", "staff"):
+        raise PermissionDenied()
+    if appointment.status != Appointment.Status.HELD:
+        raise IllegalTransition(_("Only a held appointment can be booked this way."))
+    if appointment.held_until <= now:
+        raise SlotUnavailable(_("The hold on this slot has expired. Please pick a slot again."))
+    rules = getattr(appointment.practitioner, "booking_rules", None)
+    auto = rules.auto_confirm if rules else False
+    appointment.status = Appointment.Status.CONFIRMED if auto else Appointment.Status.REQUESTED
+    appointment.held_until = None
+    appointment.save(update_fields=["status", "held_until", "updated_at"])
+    history_record(appointment, by=by, action="booked", from_status=Appointment.Status.HELD)
+    return appointment

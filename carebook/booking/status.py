@@ -23,7 +23,7 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.REQUESTED}), S.REJECTED, frozenset({"practitioner", "staff"})
     ),
     "cancel": Transition(
-        frozenset({S.REQUESTED, S.CONFIRMED}),
+        frozenset({S.HELD, S.REQUESTED, S.CONFIRMED}),
         S.CANCELLED,
         frozenset({"patient", "practitioner", "staff"}),
     ),

@@ -62,17 +62,22 @@ def windows_for(
 
 
 def busy_for(
-    practitioner_ids: Iterable[int], start: datetime, end: datetime
+    practitioner_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None
 ) -> dict[int, list[tuple[datetime, datetime]]]:
     """Active appointment holds and time off of each practitioner that touch [start, end)."""
     ids = list(practitioner_ids)
+    now = now or utcnow()
     out: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    appointments = Appointment.objects.filter(
-        practitioner_id__in=ids,
-        status__in=Appointment.ACTIVE_STATUSES,
-        hold_start__lt=end,
-        hold_end__gt=start,
-    ).values_list("practitioner_id", "hold_start", "hold_end")
+    appointments = (
+        Appointment.objects.filter(
+            practitioner_id__in=ids,
+            status__in=Appointment.ACTIVE_STATUSES,
+            hold_start__lt=end,
+            hold_end__gt=start,
+        )
+        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
+        .values_list("practitioner_id", "hold_start", "hold_end")
+    )
     time_off = TimeOff.objects.filter(
         practitioner_id__in=ids, start__lt=end, end__gt=start
     ).values_list("practitioner_id", "start", "end")
@@ -97,7 +102,7 @@ def slots_free(
     span_end = datetime.combine(end_date + timedelta(days=2), time.min, UTC)
     return engine.free_slots(
         windows=windows_for([pid]).get(pid, []),
-        busy=busy_for([pid], span_start, span_end).get(pid, []),
+        busy=busy_for([pid], span_start, span_end, now=now).get(pid, []),
         duration=timedelta(minutes=service.duration_minutes),
         rules=rules_for([pid])[pid],
         start_date=start_date,
@@ -127,7 +132,7 @@ def next_free_slots(
     rules = rules_for(ids)
     windows = windows_for(ids)
     horizon = max((r.max_days_ahead for r in rules.values()), default=0)
-    busy = busy_for(ids, now - timedelta(days=1), now + timedelta(days=horizon + 2))
+    busy = busy_for(ids, now - timedelta(days=1), now + timedelta(days=horizon + 2), now=now)
     result: dict[int, engine.Slot | None] = {}
     for pid in ids:
         service = services.get(pid)

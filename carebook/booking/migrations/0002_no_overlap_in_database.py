@@ -1,4 +1,4 @@
-"""The database itself refuses overlapping active appointments.
+"""The database itself refuses overlapping active appointments (held, requested, confirmed).
 
 PostgreSQL: exclusion constraints on tstzrange with btree_gist, one per practitioner (on the
 hold, which includes buffers) and one per patient (on the visit). SQLite: triggers that abort
@@ -8,7 +8,7 @@ the same inserts and updates; IMMEDIATE transactions already serialise writers t
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
 
-ACTIVE = "('requested', 'confirmed')"
+ACTIVE = "('held', 'requested', 'confirmed')"
 
 POSTGRES_UP = [
     f"""ALTER TABLE booking_appointment ADD CONSTRAINT appt_no_practitioner_overlap

@@ -55,7 +55,8 @@ def overlapping_active_pairs() -> int:
         cursor.execute(
             """
             SELECT count(*) FROM booking_appointment a JOIN booking_appointment b ON a.id < b.id
-            WHERE a.status IN ('requested', 'confirmed') AND b.status IN ('requested', 'confirmed')
+            WHERE a.status IN ('held', 'requested', 'confirmed')
+              AND b.status IN ('held', 'requested', 'confirmed')
               AND ((a.practitioner_id = b.practitioner_id
                     AND a.hold_start < b.hold_end AND b.hold_start < a.hold_end)
                 OR (a.patient_id = b.patient_id AND a.start < b."end" AND b.start < a."end"))

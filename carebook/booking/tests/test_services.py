@@ -8,9 +8,11 @@ from carebook.accounts.tests.factories import PatientFactory, StaffFactory, User
 from carebook.booking.models import Appointment
 from carebook.booking.services import (
     appointment_book,
+    appointment_book_held,
     appointment_cancel,
     appointment_complete,
     appointment_confirm,
+    appointment_hold,
     appointment_mark_no_show,
     appointment_reject,
     appointment_reschedule,
@@ -333,3 +335,49 @@ def test_database_refuses_overlaps_even_without_the_service(cal, patient):
 def test_non_patient_is_not_booked(cal):
     with pytest.raises(InvalidInput):
         book(cal, UserFactory(role=User.Role.PRACTITIONER), by=StaffFactory())
+
+
+def test_hold_keeps_the_slot_until_it_expires(cal, patient, settings):
+    settings.CAREBOOK_HOLD_MINUTES = 10
+    held = appointment_hold(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        start=NINE_IST,
+        mode="in_person",
+        by=patient,
+        now=NOW,
+    )
+    assert held.status == S.HELD and held.held_until == NOW + timedelta(minutes=10)
+    with pytest.raises(SlotUnavailable):
+        book(cal, PatientFactory(), now=NOW + timedelta(minutes=9))
+    # After expiry the next booking releases the hold and takes the slot.
+    other = book(cal, PatientFactory(), now=NOW + timedelta(minutes=11))
+    held.refresh_from_db()
+    assert held.status == S.CANCELLED and held.history.last().action == "hold_expired"
+    assert other.start == NINE_IST
+    with pytest.raises(IllegalTransition):
+        appointment_book_held(appointment=held, by=patient, now=NOW + timedelta(minutes=12))
+
+
+def test_live_hold_becomes_a_booking_and_an_expired_one_does_not(cal, patient):
+    kw = dict(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        mode="in_person",
+        by=patient,
+        now=NOW,
+    )
+    held = appointment_hold(start=NINE_IST, **kw)
+    assert (
+        appointment_book_held(appointment=held, by=patient, now=NOW + timedelta(minutes=1)).status
+        == S.REQUESTED
+    )
+    late = appointment_hold(start=NINE_IST + timedelta(hours=1), **kw)
+    with pytest.raises(SlotUnavailable, match="expired"):
+        appointment_book_held(appointment=late, by=patient, now=NOW + timedelta(hours=1))
+    with pytest.raises(PermissionDenied):
+        appointment_book_held(appointment=late, by=PatientFactory(), now=NOW)

@@ -1,0 +1,200 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from carebook.accounts.admin import run_service_action
+from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.services import (
+    appointment_cancel,
+    appointment_complete,
+    appointment_confirm,
+    appointment_mark_no_show,
+)
+
+
+class AppointmentHistoryInline(admin.TabularInline):
+    model = AppointmentHistory
+    fields = ("at", "action", "from_status", "to_status", "by", "reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Appointments are booked and moved through the booking services, never edited here."""
+
+    list_display = (
+        "local_start",
+        "patient__full_name",
+        "practitioner",
+        "service",
+        "location",
+        "mode",
+        "status",
+        "price",
+    )
+    list_filter = ("status", "mode", "location", "practitioner__specialties")
+    search_fields = (
+        "patient__full_name",
+        "patient__email",
+        "patient__phone",
+        "practitioner__user__full_name",
+    )
+    list_select_related = ("patient", "practitioner__user", "location", "service")
+    date_hierarchy = "start"
+    ordering = ("-start",)
+    fieldsets = (
+        (
+            None,
+            {"fields": ("status", "patient", "practitioner", "service", "location", "mode")},
+        ),
+        (_("Time"), {"fields": (("local_start", "local_end"), ("hold_start", "hold_end"))}),
+        (_("Details"), {"fields": ("reason", "price")}),
+        (
+            _("Record"),
+            {
+                "fields": (
+                    "booked_by",
+                    "rescheduled_from",
+                    "rescheduled_to_link",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+    inlines = (AppointmentHistoryInline,)
+    actions = ("confirm_appointments", "cancel_appointments", "complete_appointments", "no_shows")
+
+    # Only the free-text reason may be corrected here; everything else has a service.
+    editable_fields = ("reason",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f for fs in self.fieldsets for line in fs[1]["fields"] for f in _flat(line)]
+        return [f for f in fields if f not in self.editable_fields]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "patient",
+                "practitioner__user",
+                "location",
+                "service",
+                "booked_by",
+                "rescheduled_from__patient",
+                "rescheduled_from__practitioner__user",
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Write only what the form may change, so a stale page never reverts the status.
+        obj.save(update_fields=[*self.editable_fields, "updated_at"])
+
+    @admin.display(description=_("starts (local)"), ordering="start")
+    def local_start(self, obj):
+        return f"{obj.local_start:%Y-%m-%d %H:%M} {obj.local_start.tzname()}"
+
+    @admin.display(description=_("ends (local)"))
+    def local_end(self, obj):
+        return f"{obj.local_end:%Y-%m-%d %H:%M} {obj.local_end.tzname()}"
+
+    @admin.display(description=_("rescheduled to"))
+    def rescheduled_to_link(self, obj):
+        moved_to = Appointment.objects.filter(rescheduled_from=obj).only("pk", "start").first()
+        if moved_to is None:
+            return "-"
+        url = reverse("admin:booking_appointment_change", args=[moved_to.pk])
+        return format_html('<a href="{}">{}</a>', url, f"{moved_to.start:%Y-%m-%d %H:%M} UTC")
+
+    @admin.action(description=_("Confirm selected appointments"))
+    def confirm_appointments(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda a: appointment_confirm(appointment=a, by=request.user),
+            done=_("Confirmed"),
+        )
+
+    @admin.action(description=_("Cancel selected appointments"))
+    def cancel_appointments(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda a: appointment_cancel(
+                appointment=a, by=request.user, reason=str(_("Cancelled by the clinic."))
+            ),
+            done=_("Cancelled"),
+        )
+
+    @admin.action(description=_("Mark selected appointments completed"))
+    def complete_appointments(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda a: appointment_complete(appointment=a, by=request.user),
+            done=_("Completed"),
+        )
+
+    @admin.action(description=_("Mark selected appointments as no-shows"))
+    def no_shows(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda a: appointment_mark_no_show(appointment=a, by=request.user),
+            done=_("Marked as no-show"),
+        )
+
+
+def _flat(line):
+    return line if isinstance(line, tuple | list) else (line,)
+
+
+@admin.register(AppointmentHistory)
+class AppointmentHistoryAdmin(admin.ModelAdmin):
+    """Append-only: the admin shows the record and changes nothing."""
+
+    list_display = ("at", "appointment", "action", "from_status", "to_status", "by", "reason")
+    list_filter = ("action", "to_status")
+    search_fields = (
+        "appointment__patient__full_name",
+        "appointment__practitioner__user__full_name",
+        "by__email",
+        "reason",
+    )
+    list_select_related = ("appointment__patient", "appointment__practitioner__user", "by")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

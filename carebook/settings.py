@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "carebook.clinic",
     "carebook.scheduling",
     "carebook.booking",
+    "carebook.api",
+    "carebook.fhir",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "carebook.booking",
     "carebook.api",
     "carebook.fhir",
+    "carebook.practice",
+    "carebook.office",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "carebook.core.context_processors.clinic",
             ],
         },
     },
@@ -112,7 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Kolkata")

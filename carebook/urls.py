@@ -8,4 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("carebook.api.urls")),
     path("fhir/R4/", include("carebook.fhir.urls")),
+    path("account/", include("carebook.accounts.urls")),
+    path("practice/", include("carebook.practice.urls")),
+    path("office/", include("carebook.office.urls")),
+    path("", include("carebook.booking.urls")),
+    path("", include("carebook.clinic.urls")),
 ]

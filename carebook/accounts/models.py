@@ -137,3 +137,18 @@ class PatientProfile(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class FailedLogin(models.Model):
+    """One failed login, kept briefly to slow repeated guessing (seen by every process)."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip = models.GenericIPAddressField(null=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed login")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.email} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"

@@ -57,3 +57,38 @@ def user_reactivate(*, user: User, by: User) -> User:
     user.state, user.is_active = User.State.ACTIVE, True
     user.save(update_fields=["state", "is_active"])
     return user
+
+
+@transaction.atomic
+def practitioner_register(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    phone: str = "",
+    specialties=(),
+    **profile,
+):
+    """Create a practitioner account that stays pending until staff verify it."""
+    from carebook.clinic.models import Practitioner
+
+    user = User.objects.create_user(
+        email,
+        password,
+        full_name=full_name,
+        phone=phone,
+        role=User.Role.PRACTITIONER,
+        state=User.State.PENDING,
+    )
+    practitioner = Practitioner.objects.create(user=user, **profile)
+    practitioner.specialties.set(specialties)
+    return practitioner
+
+
+@transaction.atomic
+def profile_update(*, user: User, full_name: str, phone: str, **patient_fields) -> User:
+    user.full_name, user.phone = full_name, phone
+    user.save(update_fields=["full_name", "phone"])
+    if user.is_patient and patient_fields:
+        PatientProfile.objects.update_or_create(user=user, defaults=patient_fields)
+    return user

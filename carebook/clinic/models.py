@@ -111,6 +111,9 @@ class Practitioner(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.DOCTOR)
     specialties = models.ManyToManyField(Specialty, related_name="practitioners", blank=True)
     qualifications = models.CharField(_("qualifications"), max_length=255, blank=True)
+    registration_number = models.CharField(
+        _("medical council registration no."), max_length=100, blank=True
+    )
     years_experience = models.PositiveSmallIntegerField(
         _("years of experience"), default=0, validators=[MaxValueValidator(70)]
     )
@@ -205,3 +208,22 @@ class Service(models.Model):
     @property
     def effective_price(self) -> Decimal:
         return self.price if self.price is not None else self.practitioner.consultation_fee
+
+
+class ContactMessage(models.Model):
+    """A message sent through the public contact form, for staff to read."""
+
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    message = models.TextField(_("message"), max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact message")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.subject} — {self.name}"

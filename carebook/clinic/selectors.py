@@ -44,6 +44,12 @@ class DirectoryEntry:
     next_slot: engine.Slot | None
     locations: list[Location] = field(default_factory=list)
 
+    @property
+    def next_slot_location(self) -> Location | None:
+        if self.next_slot is None:
+            return None
+        return next((loc for loc in self.locations if loc.pk == self.next_slot.location_id), None)
+
 
 def practitioners_bookable() -> QuerySet[Practitioner]:
     """Practitioners patients can find: verified, with an active account."""

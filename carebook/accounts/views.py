@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carebook.accounts import services, throttle
+from carebook.accounts.forms import (
+    LoginForm,
+    PatientProfileForm,
+    PatientRegistrationForm,
+    PractitionerRegistrationForm,
+    ProfileForm,
+)
+from carebook.accounts.models import PatientProfile, User
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def home_for(user: User) -> str:
+    if user.is_staff:
+        return reverse_lazy("office:dashboard")
+    if user.is_practitioner:
+        return reverse_lazy("practice:today")
+    return reverse_lazy("my_appointments")
+
+
+def login_view(request):
+    form = LoginForm(request.POST or None, request=request)
+    status = 200
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip().lower()
+        ip = throttle.client_ip(request)
+        if throttle.login_blocked(email=email, ip=ip):
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(
+                None, _("Too many failed attempts. Please wait 15 minutes or reset your password.")
+            )
+            status = 429
+        elif form.is_valid():
+            throttle.login_succeeded(email=email)
+            login(request, form.user)
+            return redirect(_next_url(request, home_for(form.user)))
+        else:
+            throttle.login_failed(email=email, ip=ip)
+            status = 400
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _next_url(request, "")},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, _("You have logged out."))
+    return redirect("home")
+
+
+def register(request):
+    form = PatientRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.patient_register(
+            email=data["email"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            phone=data["phone"],
+            date_of_birth=data["date_of_birth"],
+            gender=data["gender"],
+            blood_group=data["blood_group"],
+            address=data["address"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if user.state == User.State.PENDING:
+            return redirect("pending")
+        messages.success(
+            request, _("Welcome, %(name)s. You can book now.") % {"name": user.full_name}
+        )
+        return redirect(_next_url(request, reverse_lazy("directory")))
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "next": _next_url(request, "")},
+        status=400 if form.errors else 200,
+    )
+
+
+def register_practitioner(request):
+    form = PractitionerRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        practitioner = services.practitioner_register(
+            email=data["email"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            phone=data["phone"],
+            specialties=data["specialties"],
+            title=data["title"],
+            kind=data["kind"],
+            qualifications=data["qualifications"],
+            registration_number=data["registration_number"],
+            years_experience=data["years_experience"],
+            gender=data["gender"],
+        )
+        login(request, practitioner.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("pending")
+    return render(
+        request,
+        "accounts/register_practitioner.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def pending(request):
+    return render(request, "accounts/pending.html")
+
+
+@login_required
+def profile(request):
+    user = request.user
+    patient_profile = None
+    if user.is_patient:
+        patient_profile, _created = PatientProfile.objects.get_or_create(user=user)
+    form = ProfileForm(request.POST or None, instance=user)
+    extra = (
+        PatientProfileForm(request.POST or None, instance=patient_profile)
+        if patient_profile
+        else None
+    )
+    if request.method == "POST" and form.is_valid() and (extra is None or extra.is_valid()):
+        services.profile_update(
+            user=user,
+            full_name=form.cleaned_data["full_name"],
+            phone=form.cleaned_data["phone"],
+            **(extra.cleaned_data if extra else {}),
+        )
+        messages.success(request, _("Your profile is saved."))
+        return redirect("profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "extra": extra},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")

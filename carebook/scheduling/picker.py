@@ -1,0 +1,110 @@
+"""The week-by-week slot picker: free slots grouped by local day, with a version to poll."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.timeutils import now as utcnow
+from carebook.scheduling.engine import Slot
+from carebook.scheduling.selectors import slots_free
+
+
+@dataclass
+class PickerDay:
+    day: date
+    slots: list[tuple[Slot, datetime]]  # (slot, local start)
+
+
+@dataclass
+class Picker:
+    practitioner: Practitioner
+    service: Service
+    location: Location
+    week_start: date
+    days: list[PickerDay]
+    version: str
+    prev_week: date | None
+    next_week: date | None
+    reschedule_id: int | None = None
+
+    @property
+    def count(self) -> int:
+        return sum(len(d.slots) for d in self.days)
+
+
+def picker_build(
+    *,
+    practitioner: Practitioner,
+    service: Service,
+    location: Location,
+    week_start: date | None,
+    max_days_ahead: int,
+    now: datetime | None = None,
+) -> Picker:
+    """Seven local days of free slots at one location, starting at `week_start` (default today)."""
+    now = now or utcnow()
+    tz = location.tz
+    today = now.astimezone(tz).date()
+    last_day = today + timedelta(days=max_days_ahead)
+    start = min(max(week_start or today, today), last_day)
+    end = start + timedelta(days=6)
+    slots = slots_free(
+        practitioner=practitioner,
+        service=service,
+        start_date=start,
+        end_date=end,
+        location=location,
+        now=now,
+    )
+    by_day: dict[date, list] = {start + timedelta(days=i): [] for i in range(7)}
+    for slot in slots:
+        local = slot.start.astimezone(tz).replace(tzinfo=None)  # wall clock for the template
+        if local.date() in by_day:
+            by_day[local.date()].append((slot, local))
+    digest = hashlib.sha1(  # noqa: S324 - a change detector, not security
+        "|".join(s.start.isoformat() for s in slots).encode(), usedforsecurity=False
+    ).hexdigest()[:16]
+    return Picker(
+        practitioner=practitioner,
+        service=service,
+        location=location,
+        week_start=start,
+        days=[PickerDay(d, s) for d, s in by_day.items()],
+        version=digest,
+        prev_week=start - timedelta(days=7) if start > today else None,
+        next_week=start + timedelta(days=7) if end < last_day else None,
+    )
+
+
+def _parse_week(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def picker_from_params(*, practitioner: Practitioner, params) -> tuple[Picker | None, list, list]:
+    """The picker a page's query asks for (service, location, week), defaulting sensibly.
+
+    Returns (picker or None when nothing is bookable, services, locations).
+    """
+    from carebook.clinic.selectors import practitioner_locations
+    from carebook.scheduling.selectors import rules_for
+
+    services = list(practitioner.services.filter(is_active=True))
+    locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
+    if not services or not locations:
+        return None, services, locations
+    service = next((s for s in services if str(s.pk) == params.get("service")), services[0])
+    location = next(
+        (loc for loc in locations if str(loc.pk) == params.get("location")), locations[0]
+    )
+    picker = picker_build(
+        practitioner=practitioner,
+        service=service,
+        location=location,
+        week_start=_parse_week(params.get("week")),
+        max_days_ahead=rules_for([practitioner.pk])[practitioner.pk].max_days_ahead,
+    )
+    return picker, services, locations

@@ -29,10 +29,17 @@ run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/carebook
+AXE := var/axe/node_modules/axe-core/axe.min.js
+
+# axe-core (npm registry) is injected into pages by the browser tests.
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p var/axe && cd var/axe && npm install --no-save --no-audit --no-fund --silent axe-core@4; \
+	else echo "NOTE: npm not found; the browser tests will be skipped (CI installs it)."; fi
 
 ## The whole suite: lint, checks, then every test on SQLite and on PostgreSQL.
 ## PostgreSQL is skipped with a notice when unreachable, unless CAREBOOK_REQUIRE_POSTGRES=1.
-test: install
+test: install $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py check

@@ -1,0 +1,64 @@
+from datetime import time, timedelta
+
+from django.utils import timezone
+
+from carebook.accounts.tests.factories import PatientFactory
+from carebook.booking.services import appointment_book
+from carebook.booking.tests.factories import bookable_calendar
+from carebook.clinic.models import Language, Specialty
+from carebook.clinic.tests.factories import PractitionerFactory
+from carebook.scheduling.selectors import slots_free
+
+PASSWORD = "pw-for-tests-1"
+
+
+def clinic_with_cardiologist(**rules):
+    """A verified cardiologist working 08:00–20:00 every day in Bengaluru."""
+    cardiology = Specialty.objects.create(name="Cardiology", slug="cardiology")
+    Specialty.objects.create(name="Dermatology", slug="dermatology")
+    hindi = Language.objects.create(code="hi", name="Hindi")
+    practitioner = PractitionerFactory(
+        user__full_name="Meera Iyer", qualifications="MBBS, DM (Cardiology)"
+    )
+    practitioner.specialties.add(cardiology)
+    practitioner.languages.add(hindi)
+    rules.setdefault("min_notice", 0)
+    return bookable_calendar(practitioner=practitioner, start=time(8), end=time(20), **rules)
+
+
+def free_starts(cal, days=7):
+    today = timezone.now().astimezone(cal.location.tz).date()
+    return [
+        s.start
+        for s in slots_free(
+            practitioner=cal.practitioner,
+            service=cal.service,
+            start_date=today,
+            end_date=today + timedelta(days=days),
+            location=cal.location,
+        )
+    ]
+
+
+def book_directly(cal, patient, start):
+    return appointment_book(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        start=start,
+        mode="in_person",
+        by=patient,
+    )
+
+
+def patient(**kw):
+    return PatientFactory(**kw)
+
+
+def log_in(page, email, password=PASSWORD):
+    page.goto("/account/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()

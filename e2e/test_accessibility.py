@@ -1,0 +1,59 @@
+"""axe-core finds no serious or critical WCAG 2.2 AA violations on the key pages."""
+
+import pytest
+
+from e2e.helpers import book_directly, clinic_with_cardiologist, free_starts, log_in, patient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_public_and_patient_pages_pass_axe(new_page, axe):
+    cal = clinic_with_cardiologist()
+    p = patient()
+    start = free_starts(cal)[1]
+    book_directly(cal, p, free_starts(cal)[0])
+    page = new_page()
+    pages = {
+        "home": "/",
+        "directory": "/practitioners/",
+        "practitioner": f"/practitioners/{cal.practitioner.pk}/",
+        "login": "/account/login/",
+        "register": "/account/register/",
+    }
+    failures = {}
+    for name, url in pages.items():
+        page.goto(url)
+        failures[name] = axe(page)
+    log_in(page, p.email)
+    page.goto(f"/practitioners/{cal.practitioner.pk}/")
+    page.locator(f'a.slot[data-start="{start.isoformat()}"]').click()
+    failures["booking"] = axe(page)
+    page.goto("/appointments/")
+    failures["my-appointments"] = axe(page)
+    assert {k: v for k, v in failures.items() if v} == {}
+
+
+def test_practitioner_today_passes_axe(new_page, axe):
+    cal = clinic_with_cardiologist()
+    book_directly(cal, patient(), free_starts(cal)[0])
+    page = new_page()
+    log_in(page, cal.practitioner.user.email)
+    page.goto("/practice/")
+    assert axe(page) == []
+
+
+def test_keyboard_only_booking(new_page):
+    cal = clinic_with_cardiologist()
+    p = patient()
+    page = new_page()
+    log_in(page, p.email)
+    page.goto(f"/practitioners/{cal.practitioner.pk}/")
+    page.locator("a.slot").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/book/**")
+    page.get_by_label("In person").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Confirm booking").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/done/")
+    assert "Your request is sent" in page.content()

@@ -1,0 +1,123 @@
+"""The journeys a person walks, in a real browser against a live server."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from carebook.booking.models import Appointment
+from e2e.helpers import book_directly, clinic_with_cardiologist, free_starts, log_in, patient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def register_search_and_book(page, shot, email):
+    page.goto("/")
+    page.get_by_role("link", name="Register").click()
+    page.get_by_label("Full name").fill("Asha Rao")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mobile phone").fill("+91 98450 12345")
+    page.get_by_label("Date of birth").fill("1990-04-01")
+    page.get_by_label("Gender").select_option("female")
+    page.get_by_label("Blood group").select_option("O+")
+    page.locator("#id_password1").fill("a-long-pass-phrase")
+    page.get_by_label("Password again").fill("a-long-pass-phrase")
+    shot(page, "1-register")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Welcome, Asha Rao")).to_be_visible()
+
+    page.goto("/")
+    page.get_by_label("Specialty", exact=True).select_option(label="Cardiology")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("1 practitioner found")).to_be_visible()
+    shot(page, "2-directory")
+    page.get_by_role("link", name="Dr. Meera Iyer").click()
+    first_slot = page.locator("a.slot").first
+    expect(first_slot).to_be_visible()
+    shot(page, "3-practitioner")
+    first_slot.click()
+    expect(page.get_by_role("heading", name="Review your booking")).to_be_visible()
+    page.get_by_label("In person").check()
+    page.get_by_label("Reason or symptoms").fill("Chest pain when climbing stairs")
+    shot(page, "4-review")
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("heading", name="Your request is sent")).to_be_visible()
+    shot(page, "5-done")
+    page.get_by_role("link", name="My appointments").first.click()
+    expect(page.get_by_text("Dr. Meera Iyer").first).to_be_visible()
+    expect(page.get_by_text("Requested").first).to_be_visible()
+    shot(page, "6-my-appointments")
+
+
+def test_new_patient_registers_searches_books_and_sees_it(new_page, shot):
+    clinic_with_cardiologist()
+    register_search_and_book(new_page(), shot, "asha@example.test")
+    appt = Appointment.objects.get()
+    assert (
+        appt.patient.email == "asha@example.test"
+        and appt.reason == "Chest pain when climbing stairs"
+    )
+
+
+def test_phone_sized_viewport_completes_the_booking_journey(new_page, shot):
+    clinic_with_cardiologist()
+    page = new_page(width=360, height=740)
+    register_search_and_book(page, shot, "phone@example.test")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert Appointment.objects.count() == 1
+
+
+def test_two_browsers_race_for_one_slot(new_page, shot):
+    cal = clinic_with_cardiologist()
+    a, b = patient(), patient()
+    start = free_starts(cal)[0]
+    page_a, page_b = new_page(), new_page()
+    log_in(page_a, a.email)
+    log_in(page_b, b.email)
+    practitioner_url = f"/practitioners/{cal.practitioner.pk}/"
+    page_b.goto(practitioner_url)
+    slot_b = page_b.locator(f'a.slot[data-start="{start.isoformat()}"]')
+    expect(slot_b).to_have_count(1)
+    review_url = slot_b.get_attribute("href")
+    page_a.goto(review_url)
+    page_b_review = new_page()
+    log_in(page_b_review, b.email)
+    page_b_review.goto(review_url)
+
+    page_a.get_by_label("In person").check()
+    page_a.get_by_role("button", name="Confirm booking").click()
+    expect(page_a.get_by_role("heading", name="Your request is sent")).to_be_visible()
+
+    # The open practitioner page drops the slot by itself (htmx polls every 2 s).
+    expect(slot_b).to_have_count(0, timeout=5_000)
+    # The stale review page gets a friendly message and fresh times, never an error page.
+    page_b_review.get_by_label("In person").check()
+    page_b_review.get_by_role("button", name="Confirm booking").click()
+    expect(page_b_review.get_by_text("no longer available")).to_be_visible()
+    expect(page_b_review.locator("a.slot").first).to_be_visible()
+    shot(page_b_review, "loser")
+    assert Appointment.objects.filter(start=start).count() == 1
+
+
+def test_patient_cancels_before_the_cutoff_and_is_refused_after(new_page, shot):
+    cal = clinic_with_cardiologist(cutoff_hours=24)
+    p = patient()
+    now = timezone.now()
+    starts = free_starts(cal)
+    near = book_directly(cal, p, next(s for s in starts if s < now + timedelta(hours=24)))
+    far = book_directly(cal, p, next(s for s in starts if s > now + timedelta(hours=48)))
+    page = new_page()
+    log_in(page, p.email)
+    page.goto("/appointments/")
+    cards = page.locator("article.card")
+    expect(cards).to_have_count(2)
+    cards.nth(1).get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("The appointment is cancelled.")).to_be_visible()
+    page.locator("article.card").first.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text(re.compile("until 24 hours before"))).to_be_visible()
+    shot(page, "refused")
+    near.refresh_from_db()
+    far.refresh_from_db()
+    assert (near.status, far.status) == (Appointment.Status.REQUESTED, Appointment.Status.CANCELLED)

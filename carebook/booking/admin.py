@@ -62,7 +62,10 @@ class AppointmentAdmin(admin.ModelAdmin):
             None,
             {"fields": ("status", "patient", "practitioner", "service", "location", "mode")},
         ),
-        (_("Time"), {"fields": (("local_start", "local_end"), ("hold_start", "hold_end"))}),
+        (
+            _("Time"),
+            {"fields": (("local_start", "local_end"), ("hold_start", "hold_end"), "held_until")},
+        ),
         (_("Details"), {"fields": ("reason", "price")}),
         (
             _("Record"),

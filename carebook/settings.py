@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "carebook.fhir",
     "carebook.practice",
     "carebook.office",
+    "carebook.notifications",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", include("carebook.accounts.urls")),
     path("practice/", include("carebook.practice.urls")),
     path("office/", include("carebook.office.urls")),
+    path("notifications/", include("carebook.notifications.urls")),
     path("", include("carebook.booking.urls")),
     path("", include("carebook.clinic.urls")),
 ]

@@ -3,4 +3,19 @@ from django.urls import path
 from carebook.office import views
 
 app_name = "office"
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("registrations/", views.registrations, name="registrations"),
+    path("registrations/<int:pk>/verify/", views.registration_verify, name="registration_verify"),
+    path("registrations/<int:pk>/reject/", views.registration_reject, name="registration_reject"),
+    path("users/", views.users, name="users"),
+    path("users/<int:pk>/approve/", views.user_approve, name="user_approve"),
+    path("users/<int:pk>/suspend/", views.user_suspend, name="user_suspend"),
+    path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("messages/", views.contact_messages, name="messages"),
+    path("messages/<int:pk>/handled/", views.contact_message_handled, name="message_handled"),
+    path("appointments/", views.appointments, name="appointments"),
+    path("appointments/book/", views.book_for_patient, name="book_for_patient"),
+    path("practitioners/new/", views.practitioner_create, name="practitioner_create"),
+    path("practitioners/<int:pk>/", views.practitioner_detail, name="practitioner"),
+]

@@ -1,10 +1,283 @@
+"""The clinic office: staff verify registrations, manage accounts and watch the calendar."""
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carebook.accounts import services as account_services
+from carebook.clinic import services as clinic_services
+from carebook.clinic.selectors import practitioner_locations
+from carebook.core.errors import DomainError
+from carebook.core.timeutils import now as utcnow
+from carebook.office import selectors
+from carebook.office.forms import (
+    AppointmentFilterForm,
+    PractitionerCreateForm,
+    RejectForm,
+    UserFilterForm,
+)
+from carebook.scheduling.selectors import next_free_slots
+
+PER_PAGE = 25
+NEW_PASSWORD = "office_new_password"
 
 
-@login_required
+def staff_required(view):
+    """Log in first; then anyone but active staff gets 404, as if the office did not exist."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _back(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _page(request, queryset):
+    """One page of `queryset` and the query string that keeps the filters on other pages."""
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+@staff_required
 def dashboard(request):
-    if not request.user.is_staff:
-        raise Http404
-    return render(request, "office/dashboard.html")
+    board = selectors.dashboard_for(user=request.user, now=utcnow())
+    return render(request, "office/dashboard.html", {"board": board})
+
+
+def _reject_form(pk: int, data=None) -> RejectForm:
+    # One reject form per card: ids must differ between cards.
+    return RejectForm(data, auto_id=f"id_reject{pk}_%s")
+
+
+def _registrations_page(request, *, invalid: RejectForm | None = None, pk=None, status=200):
+    pending = list(selectors.practitioner_registrations_pending(user=request.user))
+    for p in pending:
+        p.reject_form = invalid if p.pk == pk else _reject_form(p.pk)
+    return render(
+        request,
+        "office/registrations.html",
+        {
+            "pending": pending,
+            "rejected": selectors.practitioner_registrations_rejected(user=request.user),
+        },
+        status=status,
+    )
+
+
+@staff_required
+def registrations(request):
+    return _registrations_page(request)
+
+
+def _pending_practitioner(request, pk: int):
+    return get_object_or_404(selectors.practitioner_registrations_pending(user=request.user), pk=pk)
+
+
+@staff_required
+@require_POST
+def registration_verify(request, pk: int):
+    practitioner = _pending_practitioner(request, pk)
+    try:
+        clinic_services.practitioner_verify(practitioner=practitioner, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is verified and now appears in search.")
+            % {"name": practitioner.display_name},
+        )
+    return redirect("office:registrations")
+
+
+@staff_required
+@require_POST
+def registration_reject(request, pk: int):
+    practitioner = _pending_practitioner(request, pk)
+    form = _reject_form(practitioner.pk, request.POST)
+    if not form.is_valid():
+        return _registrations_page(request, invalid=form, pk=practitioner.pk, status=400)
+    try:
+        clinic_services.practitioner_registration_reject(
+            practitioner=practitioner, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The registration of %(name)s is rejected and the account suspended. Reason: %(r)s")
+            % {"name": practitioner.display_name, "r": form.cleaned_data["reason"]},
+        )
+    return redirect("office:registrations")
+
+
+@staff_required
+def users(request):
+    form = UserFilterForm(request.GET or None)
+    page, query = _page(request, selectors.user_search(user=request.user, **form.filters()))
+    return render(
+        request,
+        "office/users.html",
+        {"form": form, "page": page, "query": query, "here": request.get_full_path()},
+    )
+
+
+def _user_action(request, pk: int, action, done: str):
+    target = get_object_or_404(selectors.user_search(user=request.user), pk=pk)
+    try:
+        action(user=target, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done % {"name": target.full_name})
+    return redirect(_back(request, reverse("office:users")))
+
+
+@staff_required
+@require_POST
+def user_approve(request, pk: int):
+    return _user_action(request, pk, account_services.user_approve, _("%(name)s is approved."))
+
+
+@staff_required
+@require_POST
+def user_suspend(request, pk: int):
+    return _user_action(
+        request, pk, account_services.user_suspend, _("%(name)s is suspended and cannot log in.")
+    )
+
+
+@staff_required
+@require_POST
+def user_reactivate(request, pk: int):
+    return _user_action(
+        request, pk, account_services.user_reactivate, _("%(name)s can log in again.")
+    )
+
+
+@staff_required
+def contact_messages(request):
+    only_new = request.GET.get("show") == "new"
+    page, query = _page(
+        request, selectors.contact_message_list(user=request.user, only_new=only_new)
+    )
+    return render(
+        request,
+        "office/messages.html",
+        {"page": page, "query": query, "only_new": only_new, "here": request.get_full_path()},
+    )
+
+
+@staff_required
+@require_POST
+def contact_message_handled(request, pk: int):
+    message = get_object_or_404(selectors.contact_message_list(user=request.user), pk=pk)
+    try:
+        clinic_services.contact_message_mark_handled(message=message, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Marked as handled."))
+    return redirect(_back(request, reverse("office:messages")))
+
+
+@staff_required
+def appointments(request):
+    today = selectors.clinic_today(utcnow())
+    # With no filters at all, start from today rather than from the clinic's first visit.
+    form = AppointmentFilterForm(request.GET or {"first_day": today.isoformat()})
+    found = selectors.appointment_list_for_office(user=request.user, **form.filters())
+    page, query = _page(request, found if form.is_valid() else found.none())
+    if not request.GET:
+        query = f"first_day={today.isoformat()}"
+    return render(
+        request,
+        "office/appointments.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "clinic_zone": timezone.get_default_timezone_name(),
+        },
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@staff_required
+def book_for_patient(request):
+    return render(request, "office/book_for_patient.html")
+
+
+@staff_required
+def practitioner_create(request):
+    form = PractitionerCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            practitioner = clinic_services.practitioner_create_by_staff(by=request.user, **data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if form.password_generated:
+                request.session[NEW_PASSWORD] = {
+                    "pk": practitioner.pk,
+                    "password": data["password"],
+                }
+            messages.success(
+                request, _("%(name)s is created.") % {"name": practitioner.display_name}
+            )
+            return redirect("office:practitioner", practitioner.pk)
+    return render(
+        request,
+        "office/practitioner_create.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def practitioner_detail(request, pk: int):
+    practitioner = get_object_or_404(selectors.practitioner_for_office(user=request.user), pk=pk)
+    shown = request.session.get(NEW_PASSWORD) or {}
+    password = None
+    if shown.get("pk") == practitioner.pk:
+        # Shown once: the session forgets it as this page renders.
+        password = request.session.pop(NEW_PASSWORD)["password"]
+    next_slot = next_free_slots(practitioner_ids=[practitioner.pk])[practitioner.pk]
+    locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
+    return render(
+        request,
+        "office/practitioner.html",
+        {
+            "p": practitioner,
+            "password": password,
+            "next_slot": next_slot,
+            "next_slot_location": next(
+                (loc for loc in locations if next_slot and loc.pk == next_slot.location_id), None
+            ),
+        },
+    )

@@ -14,11 +14,13 @@ class BookingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional. Shown only to the practitioner and clinic staff."),
     )
-    patient = forms.ModelChoiceField(
-        label=_("Patient"),
+    patient = forms.CharField(
+        label=_("Patient's email or phone"),
         required=False,
-        queryset=User.objects.filter(role=User.Role.PATIENT, state=User.State.ACTIVE),
-        help_text=_("Staff booking on a patient's behalf."),
+        max_length=254,
+        help_text=_(
+            "Staff booking on a patient's behalf: the patient's registered email or phone."
+        ),
     )
 
     def __init__(self, *args, modes: list[str], staff: bool, **kwargs):
@@ -30,6 +32,18 @@ class BookingForm(forms.Form):
             self.fields["patient"].required = True
         else:
             del self.fields["patient"]
+
+    def clean_patient(self):
+        value = self.cleaned_data["patient"].strip()
+        patients = User.objects.filter(role=User.Role.PATIENT, state=User.State.ACTIVE)
+        match = list(patients.filter(email__iexact=value)[:2]) or list(
+            patients.filter(phone=value)[:2]
+        )
+        if not match:
+            raise forms.ValidationError(_("No active patient has that email or phone."))
+        if len(match) > 1:
+            raise forms.ValidationError(_("Several patients share that phone; use the email."))
+        return match[0]
 
 
 class ReasonForm(forms.Form):

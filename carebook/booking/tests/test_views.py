@@ -125,7 +125,7 @@ def test_staff_books_on_a_patients_behalf(client):
     patient, staff = PatientFactory(), StaffFactory()
     client.force_login(staff)
     assert client.post("/book/", post_data(cal)).status_code == 400  # must choose the patient
-    response = client.post("/book/", post_data(cal, patient=patient.pk))
+    response = client.post("/book/", post_data(cal, patient=patient.email))
     appt = Appointment.objects.get()
     assert response.status_code == 302 and appt.patient == patient and appt.booked_by == staff
 

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,3 +17,7 @@ urlpatterns = [
     path("", include("carebook.booking.urls")),
     path("", include("carebook.clinic.urls")),
 ]
+
+if settings.DEBUG:
+    # Development only: in production the proxy serves MEDIA_ROOT (see docs/operations.md).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

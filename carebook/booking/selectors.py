@@ -33,11 +33,17 @@ def appointment_list_for_patient(*, user: User, upcoming: bool, now) -> QuerySet
 
 
 def patients_of_practitioner(*, user: User) -> QuerySet[User]:
-    """Patients a practitioner has seen or will see (any appointment with them)."""
+    """Patients a practitioner has seen or will see: not ones only held, rejected or cancelled."""
     if not user.is_practitioner:
         return User.objects.none()
+    S = Appointment.Status
     return (
-        User.objects.filter(appointments__practitioner__user=user).distinct().order_by("full_name")
+        User.objects.filter(
+            appointments__practitioner__user=user,
+            appointments__status__in=[S.REQUESTED, S.CONFIRMED, S.COMPLETED, S.NO_SHOW],
+        )
+        .distinct()
+        .order_by("full_name")
     )
 
 

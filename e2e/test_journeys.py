@@ -121,3 +121,63 @@ def test_patient_cancels_before_the_cutoff_and_is_refused_after(new_page, shot):
     near.refresh_from_db()
     far.refresh_from_db()
     assert (near.status, far.status) == (Appointment.Status.REQUESTED, Appointment.Status.CANCELLED)
+
+
+def test_practitioner_confirms_and_the_patient_sees_it(new_page, shot):
+    cal = clinic_with_cardiologist()
+    p = patient(full_name="Ravi Kumar")
+    appt = book_directly(cal, p, free_starts(cal)[0])
+    doctor = new_page()
+    log_in(doctor, cal.practitioner.user.email)
+    expect(doctor).to_have_url(re.compile("/practice/$"))
+    shot(doctor, "today")
+    doctor.get_by_role("button", name=re.compile("^Approve Ravi Kumar")).click()
+    expect(doctor.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    appt.refresh_from_db()
+    assert appt.status == Appointment.Status.CONFIRMED
+    me = new_page()
+    log_in(me, p.email)
+    me.goto("/appointments/")
+    expect(me.locator("article.card").first.get_by_text("Confirmed")).to_be_visible()
+    shot(me, "patient-sees-confirmed")
+
+
+def test_practitioner_registers_staff_verify_and_they_appear_in_search(new_page, shot):
+    from carebook.accounts.tests.factories import StaffFactory
+
+    clinic_with_cardiologist()
+    staff = StaffFactory()
+    applicant = new_page()
+    applicant.goto("/account/register/practitioner/")
+    applicant.get_by_label("Full name").fill("Nisha Menon")
+    applicant.get_by_label("Email").fill("nisha@example.test")
+    applicant.get_by_label("Mobile phone").fill("+91 90000 00001")
+    applicant.get_by_label("I am a").select_option("doctor")
+    applicant.get_by_label("Dermatology").check()
+    applicant.get_by_label("Qualifications").fill("MBBS, MD (Dermatology)")
+    applicant.get_by_label("Medical council registration number").fill("KMC-55555")
+    applicant.get_by_label("Years of experience").fill("7")
+    applicant.locator("#id_password1").fill("a-long-pass-phrase")
+    applicant.get_by_label("Password again").fill("a-long-pass-phrase")
+    applicant.get_by_role("button", name="Send registration").click()
+    expect(applicant.get_by_text("your registration is being checked")).to_be_visible()
+    shot(applicant, "pending")
+
+    public = new_page()
+    public.goto("/practitioners/?specialty=dermatology")
+    expect(public.get_by_text("Nisha Menon")).to_have_count(0)
+
+    office = new_page()
+    log_in(office, staff.email)
+    office.goto("/office/registrations/")
+    shot(office, "registrations")
+    office.get_by_role("button", name=re.compile("^Verify .*Nisha Menon")).click()
+    expect(office.get_by_text(re.compile("verified", re.I)).first).to_be_visible()
+
+    # Verified, and with hours set up, the new practitioner shows in search.
+    from carebook.booking.tests.factories import bookable_calendar
+    from carebook.clinic.models import Practitioner
+
+    bookable_calendar(practitioner=Practitioner.objects.get(user__email="nisha@example.test"))
+    public.goto("/practitioners/?specialty=dermatology")
+    expect(public.get_by_text("Nisha Menon")).to_be_visible()

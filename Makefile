@@ -47,7 +47,7 @@ test: install $(AXE)
 	env -u DATABASE_URL $(BIN)/pytest -q
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_TEST_URL)"; then \
 		echo "== the suite again on PostgreSQL"; \
-		DATABASE_URL="$(PG_TEST_URL)" CAREBOOK_REQUIRE_POSTGRES=1 $(BIN)/pytest -q; \
+		DATABASE_URL="$(PG_TEST_URL)" CAREBOOK_EXPECT_POSTGRES=1 $(BIN)/pytest -q; \
 	elif [ "$$CAREBOOK_REQUIRE_POSTGRES" = 1 ]; then \
 		echo "PostgreSQL is required but not reachable at $(PG_TEST_URL)"; exit 1; \
 	else \

@@ -3,15 +3,15 @@ import os
 import pytest
 from django.db import connection
 
-REQUIRE_POSTGRES = os.environ.get("CAREBOOK_REQUIRE_POSTGRES") == "1"
+EXPECT_POSTGRES = os.environ.get("CAREBOOK_EXPECT_POSTGRES") == "1"
 
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    if REQUIRE_POSTGRES and not on_postgres:
-        raise pytest.UsageError("CAREBOOK_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL.")
+    if EXPECT_POSTGRES and not on_postgres:
+        raise pytest.UsageError("CAREBOOK_EXPECT_POSTGRES=1 but DATABASE_URL is not PostgreSQL.")
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:

@@ -15,6 +15,7 @@ from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDeni
 from carebook.core.locking import lock
 from carebook.core.timeutils import ensure_aware
 from carebook.core.timeutils import now as utcnow
+from carebook.notifications.services import notify_appointment_event
 from carebook.scheduling import engine
 from carebook.scheduling.models import BookingRules
 from carebook.scheduling.selectors import rules_to_engine, slots_free
@@ -23,7 +24,7 @@ from carebook.scheduling.selectors import rules_to_engine, slots_free
 def history_record(
     appointment: Appointment, *, by: User | None, action: str, from_status: str, reason: str = ""
 ) -> None:
-    AppointmentHistory.objects.create(
+    history = AppointmentHistory.objects.create(
         appointment=appointment,
         by=by,
         action=action,
@@ -31,6 +32,7 @@ def history_record(
         to_status=appointment.status,
         reason=reason,
     )
+    notify_appointment_event(history=history)  # same transaction: no change, no message
 
 
 def _check_booking_input(
@@ -104,10 +106,11 @@ def _book(
     offered = slots_free(
         practitioner=practitioner,
         service=service,
-        start_date=local_day - timedelta(days=1),
+        start_date=local_day,
         end_date=local_day,
         location=location,
         now=now,
+        rules=rules,
     )
     slot = next((s for s in offered if s.start == start), None)
     if slot is None:

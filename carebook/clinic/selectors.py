@@ -13,7 +13,7 @@ from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
 from carebook.scheduling.selectors import (
     busy_for,
-    default_services,
+    default_durations,
     next_free_slots,
     rules_for,
     windows_for,
@@ -90,7 +90,7 @@ def practitioner_filter(filters: DirectoryFilters) -> QuerySet[Practitioner]:
 
 
 def _free_on(ids: list[int], day: date, now: datetime, location_id: int | None) -> set[int]:
-    services = default_services(ids)
+    durations = default_durations(ids)
     rules = rules_for(ids)
     windows = windows_for(ids)
     busy = busy_for(
@@ -101,13 +101,12 @@ def _free_on(ids: list[int], day: date, now: datetime, location_id: int | None) 
     )
     free = set()
     for pid in ids:
-        service = services.get(pid)
-        if service is None or not windows.get(pid):
+        if pid not in durations or not windows.get(pid):
             continue
         slots = engine.iter_free_slots(
             windows=windows[pid],
             busy=busy.get(pid, []),
-            duration=timedelta(minutes=service.duration_minutes),
+            duration=timedelta(minutes=durations[pid]),
             rules=rules[pid],
             start_date=day,
             end_date=day,

@@ -11,6 +11,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from carebook.core.timeutils import exists, to_utc, zone
 
@@ -81,28 +82,34 @@ class _Intervals:
         self.ends.insert(i, e)
 
 
-def _candidates(window: Window, day: date, duration: int, step: int) -> Iterator[int]:
-    """UTC start instants (epoch s) of the window's grid on `day` whose slot fits inside it."""
-    tz = zone(window.time_zone)
-    start_naive = datetime.combine(day, window.start)
-    end_naive = datetime.combine(day, window.end)
+@lru_cache(maxsize=16384)
+def _window_span(time_zone: str, day: date, start: time, end: time) -> tuple[int, int, bool]:
+    """(start, end) of a window on `day` in epoch seconds, and whether no clock change falls
+    inside it (then its grid is plain arithmetic). Cached: most windows repeat every week."""
+    tz = zone(time_zone)
+    start_naive = datetime.combine(day, start)
+    end_naive = datetime.combine(day, end)
     start_utc = _ts(to_utc(start_naive, tz))
     end_utc = _ts(to_utc(end_naive, tz, latest=True))
-    wall_span = int((end_naive - start_naive).total_seconds())
-    if (
-        end_utc - start_utc == wall_span
+    plain = (
+        end_utc - start_utc == int((end_naive - start_naive).total_seconds())
         and exists(start_naive, tz)
         and start_naive.replace(tzinfo=tz, fold=1).utcoffset()
         == start_naive.replace(tzinfo=tz).utcoffset()
-    ):
-        # No clock change inside the window: the grid is plain arithmetic.
-        t = start_utc
-        while t + duration <= end_utc:
-            yield t
-            t += step
+    )
+    return start_utc, end_utc, plain
+
+
+def _candidates(window: Window, day: date, duration: int, step: int) -> Iterator[int]:
+    """UTC start instants (epoch s) of the window's grid on `day` whose slot fits inside it."""
+    start_utc, end_utc, plain = _window_span(window.time_zone, day, window.start, window.end)
+    if plain:
+        yield from range(start_utc, end_utc - duration + 1, step)
         return
+    tz = zone(window.time_zone)
     step_delta = timedelta(seconds=step)
-    wall = start_naive
+    wall = datetime.combine(day, window.start)
+    end_naive = datetime.combine(day, window.end)
     while wall < end_naive:
         if exists(wall, tz):
             t = _ts(to_utc(wall, tz))
@@ -111,18 +118,26 @@ def _candidates(window: Window, day: date, duration: int, step: int) -> Iterator
         wall += step_delta
 
 
+def _seconds(value: datetime | int) -> int:
+    return value if type(value) is int else _ts(value)
+
+
 def iter_free_slots(
     *,
     windows: Sequence[Window],
-    busy: Iterable[tuple[datetime, datetime]],
+    busy: Iterable[tuple[datetime, datetime]] | Iterable[tuple[int, int]],
     duration: timedelta,
     rules: Rules,
     start_date: date,
     end_date: date,
     now: datetime,
     location_id: int | None = None,
+    until: datetime | None = None,
 ) -> Iterator[Slot]:
-    """Yield free slots day by day for local dates start_date..end_date (inclusive)."""
+    """Yield free slots day by day for local dates start_date..end_date (inclusive).
+
+    `busy` holds UTC intervals as aware datetimes or epoch seconds; `until` caps slot starts.
+    """
     dur = int(duration.total_seconds())
     if dur <= 0:
         raise ValueError("A slot needs a positive duration.")
@@ -131,7 +146,9 @@ def iter_free_slots(
     after = rules.buffer_after_minutes * 60
     earliest = _ts(now) + rules.min_notice_minutes * 60
     latest = _ts(now) + rules.max_days_ahead * 86400
-    taken = _Intervals((_ts(s), _ts(e)) for s, e in busy)
+    if until is not None:
+        latest = min(latest, _ts(until))
+    taken = _Intervals((_seconds(s), _seconds(e)) for s, e in busy)
     by_weekday: dict[int, list[Window]] = {}
     for w in windows:
         if location_id is None or w.location_id == location_id:
@@ -167,12 +184,16 @@ def first_free_slot(
     rules: Rules,
     now: datetime,
     location_id: int | None = None,
+    until: datetime | None = None,
 ) -> Slot | None:
-    """The earliest free slot between now and the horizon, or None."""
+    """The earliest free slot between now and the horizon (or `until`), or None."""
     if not windows:
         return None
     first_day = (now - timedelta(days=1)).date()
-    last_day = (now + timedelta(days=rules.max_days_ahead + 1)).date()
+    last = now + timedelta(days=rules.max_days_ahead)
+    if until is not None:
+        last = min(last, until)
+    last_day = (last + timedelta(days=1)).date()
     slots = iter_free_slots(
         windows=windows,
         busy=busy,
@@ -182,6 +203,7 @@ def first_free_slot(
         end_date=last_day,
         now=now,
         location_id=location_id,
+        until=until,
     )
     if len({w.time_zone for w in windows}) == 1:
         return next(slots, None)  # one zone: days come in time order

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.db import EpochSeconds
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
@@ -31,11 +32,21 @@ def rules_to_engine(rules: BookingRules | None) -> engine.Rules:
     )
 
 
+RULE_FIELDS = (
+    "practitioner_id",
+    "slot_step_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "min_notice_minutes",
+    "max_days_ahead",
+)
+
+
 def rules_for(practitioner_ids: Iterable[int]) -> dict[int, engine.Rules]:
     ids = list(practitioner_ids)
     found = {
-        r.practitioner_id: rules_to_engine(r)
-        for r in BookingRules.objects.filter(practitioner_id__in=ids)
+        row[0]: engine.Rules(*row[1:])
+        for row in BookingRules.objects.filter(practitioner_id__in=ids).values_list(*RULE_FIELDS)
     }
     return {pid: found.get(pid, DEFAULT_RULES) for pid in ids}
 
@@ -63,11 +74,14 @@ def windows_for(
 
 def busy_for(
     practitioner_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None
-) -> dict[int, list[tuple[datetime, datetime]]]:
-    """Active appointment holds and time off of each practitioner that touch [start, end)."""
+) -> dict[int, list[tuple[int, int]]]:
+    """Busy intervals (epoch seconds) of each practitioner touching [start, end).
+
+    Active appointments' holds (an expired API hold no longer counts) and time off.
+    """
     ids = list(practitioner_ids)
     now = now or utcnow()
-    out: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
     appointments = (
         Appointment.objects.filter(
             practitioner_id__in=ids,
@@ -76,11 +90,14 @@ def busy_for(
             hold_end__gt=start,
         )
         .exclude(status=Appointment.Status.HELD, held_until__lte=now)
-        .values_list("practitioner_id", "hold_start", "hold_end")
+        .order_by()
+        .values_list("practitioner_id", EpochSeconds("hold_start"), EpochSeconds("hold_end"))
     )
-    time_off = TimeOff.objects.filter(
-        practitioner_id__in=ids, start__lt=end, end__gt=start
-    ).values_list("practitioner_id", "start", "end")
+    time_off = (
+        TimeOff.objects.filter(practitioner_id__in=ids, start__lt=end, end__gt=start)
+        .order_by()
+        .values_list("practitioner_id", EpochSeconds("start"), EpochSeconds("end"))
+    )
     for pid, s, e in [*appointments, *time_off]:
         out[pid].append((s, e))
     return out
@@ -94,6 +111,7 @@ def slots_free(
     end_date: date,
     location: Location | None = None,
     now: datetime | None = None,
+    rules: engine.Rules | None = None,
 ) -> list[engine.Slot]:
     """Free slots of one practitioner for one service over local dates start..end (inclusive)."""
     now = now or utcnow()
@@ -104,7 +122,7 @@ def slots_free(
         windows=windows_for([pid]).get(pid, []),
         busy=busy_for([pid], span_start, span_end, now=now).get(pid, []),
         duration=timedelta(minutes=service.duration_minutes),
-        rules=rules_for([pid])[pid],
+        rules=rules or rules_for([pid])[pid],
         start_date=start_date,
         end_date=end_date,
         now=now,
@@ -122,28 +140,52 @@ def default_services(practitioner_ids: Iterable[int]) -> dict[int, Service]:
     return out
 
 
+def default_durations(practitioner_ids: Iterable[int]) -> dict[int, int]:
+    """Minutes of each practitioner's shortest active service: what search shows slots for."""
+    out: dict[int, int] = {}
+    for pid, minutes in (
+        Service.objects.filter(practitioner_id__in=list(practitioner_ids), is_active=True)
+        .order_by("practitioner_id", "duration_minutes", "pk")
+        .values_list("practitioner_id", "duration_minutes")
+    ):
+        out.setdefault(pid, minutes)
+    return out
+
+
+# Most practitioners have a free slot within days; look there first, then to the horizon.
+NEAR_DAYS = 7
+
+
 def next_free_slots(
     *, practitioner_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, engine.Slot | None]:
     """The earliest free slot of each practitioner (for its default service), in a few queries."""
     now = now or utcnow()
     ids = list(practitioner_ids)
-    services = default_services(ids)
-    rules = rules_for(ids)
+    durations = default_durations(ids)
     windows = windows_for(ids)
-    horizon = max((r.max_days_ahead for r in rules.values()), default=0)
-    busy = busy_for(ids, now - timedelta(days=1), now + timedelta(days=horizon + 2), now=now)
-    result: dict[int, engine.Slot | None] = {}
-    for pid in ids:
-        service = services.get(pid)
-        if service is None or not windows.get(pid):
-            result[pid] = None
-            continue
-        result[pid] = engine.first_free_slot(
-            windows=windows[pid],
-            busy=busy.get(pid, []),
-            duration=timedelta(minutes=service.duration_minutes),
-            rules=rules[pid],
-            now=now,
-        )
+    result: dict[int, engine.Slot | None] = dict.fromkeys(ids)
+    pending = [pid for pid in ids if pid in durations and windows.get(pid)]
+    rules = rules_for(pending)
+    near = now + timedelta(days=NEAR_DAYS)
+    for until in (near, None):
+        if not pending:
+            break
+        horizon = max(rules[pid].max_days_ahead for pid in pending)
+        end = near if until else now + timedelta(days=horizon)
+        busy = busy_for(pending, now - timedelta(days=1), end + timedelta(days=1), now=now)
+        missing = []
+        for pid in pending:
+            slot = engine.first_free_slot(
+                windows=windows[pid],
+                busy=busy.get(pid, ()),
+                duration=timedelta(minutes=durations[pid]),
+                rules=rules[pid],
+                now=now,
+                until=until,
+            )
+            result[pid] = slot
+            if slot is None:
+                missing.append(pid)
+        pending = missing
     return result

@@ -4,6 +4,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
+
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.core.db import EpochSeconds
@@ -51,25 +53,43 @@ def rules_for(practitioner_ids: Iterable[int]) -> dict[int, engine.Rules]:
     return {pid: found.get(pid, DEFAULT_RULES) for pid in ids}
 
 
+WINDOW_FIELDS = (
+    "practitioner_id",
+    "location_id",
+    "location__time_zone",
+    "weekday",
+    "start_time",
+    "end_time",
+    "valid_from",
+    "valid_until",
+)
+
+
 def windows_for(
     practitioner_ids: Iterable[int], *, active_locations_only: bool = True
 ) -> dict[int, list[engine.Window]]:
-    qs = AvailabilityWindow.objects.filter(practitioner_id__in=list(practitioner_ids))
+    return windows_and_rules_for(practitioner_ids, active_locations_only=active_locations_only)[0]
+
+
+def windows_and_rules_for(
+    practitioner_ids: Iterable[int], *, active_locations_only: bool = True
+) -> tuple[dict[int, list[engine.Window]], dict[int, engine.Rules]]:
+    """Weekly windows and booking rules of each practitioner, in one query.
+
+    Rules are returned only for practitioners that have windows (no windows, no slots).
+    """
+    qs = AvailabilityWindow.objects.filter(practitioner_id__in=list(practitioner_ids)).order_by()
     if active_locations_only:
         qs = qs.filter(location__is_active=True)
-    out: dict[int, list[engine.Window]] = defaultdict(list)
-    for row in qs.values_list(
-        "practitioner_id",
-        "location_id",
-        "location__time_zone",
-        "weekday",
-        "start_time",
-        "end_time",
-        "valid_from",
-        "valid_until",
-    ):
-        out[row[0]].append(engine.Window(*row[1:]))
-    return out
+    rule_fields = [f"practitioner__booking_rules__{f}" for f in RULE_FIELDS[1:]]
+    windows: dict[int, list[engine.Window]] = defaultdict(list)
+    rules: dict[int, engine.Rules] = {}
+    for row in qs.values_list(*WINDOW_FIELDS, *rule_fields):
+        pid = row[0]
+        windows[pid].append(engine.Window(*row[1:8]))
+        if pid not in rules:
+            rules[pid] = engine.Rules(*row[8:]) if row[8] is not None else DEFAULT_RULES
+    return windows, rules
 
 
 def busy_for(
@@ -98,8 +118,12 @@ def busy_for(
         .order_by()
         .values_list("practitioner_id", EpochSeconds("start"), EpochSeconds("end"))
     )
-    for pid, s, e in [*appointments, *time_off]:
-        out[pid].append((s, e))
+    # One round trip, and plain tuples: Django's per-row conversion is not needed for ints.
+    sql, params = appointments.union(time_off, all=True).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pid, s, e in cursor.fetchall():
+            out[pid].append((s, e))
     return out
 
 
@@ -116,13 +140,16 @@ def slots_free(
     """Free slots of one practitioner for one service over local dates start..end (inclusive)."""
     now = now or utcnow()
     pid = practitioner.pk
+    windows, found_rules = windows_and_rules_for([pid])
+    if not windows:
+        return []
     span_start = datetime.combine(start_date - timedelta(days=2), time.min, UTC)
     span_end = datetime.combine(end_date + timedelta(days=2), time.min, UTC)
     return engine.free_slots(
-        windows=windows_for([pid]).get(pid, []),
+        windows=windows[pid],
         busy=busy_for([pid], span_start, span_end, now=now).get(pid, []),
         duration=timedelta(minutes=service.duration_minutes),
-        rules=rules or rules_for([pid])[pid],
+        rules=rules or found_rules[pid],
         start_date=start_date,
         end_date=end_date,
         now=now,
@@ -163,10 +190,9 @@ def next_free_slots(
     now = now or utcnow()
     ids = list(practitioner_ids)
     durations = default_durations(ids)
-    windows = windows_for(ids)
+    windows, rules = windows_and_rules_for(ids)
     result: dict[int, engine.Slot | None] = dict.fromkeys(ids)
     pending = [pid for pid in ids if pid in durations and windows.get(pid)]
-    rules = rules_for(pending)
     near = now + timedelta(days=NEAR_DAYS)
     for until in (near, None):
         if not pending:

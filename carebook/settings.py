@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "carebook.practice",
     "carebook.office",
     "carebook.notifications",
+    "carebook.billing",
+    "carebook.records",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carebook.core.context_processors.clinic",
+                "carebook.notifications.context_processors.notifications",
             ],
         },
     },

@@ -14,6 +14,8 @@ urlpatterns = [
     path("practice/", include("carebook.practice.urls")),
     path("office/", include("carebook.office.urls")),
     path("notifications/", include("carebook.notifications.urls")),
+    path("billing/", include("carebook.billing.urls")),
+    path("records/", include("carebook.records.urls")),
     path("", include("carebook.booking.urls")),
     path("", include("carebook.clinic.urls")),
 ]

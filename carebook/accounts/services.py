@@ -71,6 +71,7 @@ def practitioner_register(
 ):
     """Create a practitioner account that stays pending until staff verify it."""
     from carebook.clinic.models import Practitioner
+    from carebook.notifications.services import notify_staff_practitioner_registered
 
     user = User.objects.create_user(
         email,
@@ -82,6 +83,7 @@ def practitioner_register(
     )
     practitioner = Practitioner.objects.create(user=user, **profile)
     practitioner.specialties.set(specialties)
+    notify_staff_practitioner_registered(practitioner=practitioner)
     return practitioner
 
 

@@ -45,13 +45,17 @@ def practitioner_unverify(*, practitioner: Practitioner, by: User) -> Practition
     return practitioner
 
 
+@transaction.atomic
 def contact_message_create(*, name: str, email: str, subject: str, message: str, phone: str = ""):
     """Store a message from the public contact form for staff."""
     from carebook.clinic.models import ContactMessage
+    from carebook.notifications.services import notify_staff_contact_message
 
-    return ContactMessage.objects.create(
+    contact = ContactMessage.objects.create(
         name=name, email=email, phone=phone, subject=subject, message=message
     )
+    notify_staff_contact_message(message=contact)
+    return contact
 
 
 @transaction.atomic

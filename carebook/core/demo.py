@@ -1083,9 +1083,13 @@ def seed_appointments(*, ref: dict, summary: Summary, now: datetime | None = Non
 
 def seed_demo(*, now: datetime | None = None) -> Summary:
     """Create the demo clinic once; running it again changes nothing."""
+    from carebook.notifications.services import notifications_muted
+
     summary = Summary()
-    with transaction.atomic():
-        ref = seed_reference(summary=summary)
-    # The booking services open their own durable transactions: call them outside any block.
-    seed_appointments(ref=ref, summary=summary, now=now)
+    # The demo's invented history must not mail anyone or fill the queue with stale reminders.
+    with notifications_muted():
+        with transaction.atomic():
+            ref = seed_reference(summary=summary)
+        # The booking services open their own durable transactions: call them outside any block.
+        seed_appointments(ref=ref, summary=summary, now=now)
     return summary

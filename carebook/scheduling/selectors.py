@@ -100,8 +100,10 @@ def busy_for(
     Active appointments' holds (an expired API hold no longer counts) and time off.
     """
     ids = list(practitioner_ids)
-    now = now or utcnow()
     out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if not ids:
+        return out
+    now = now or utcnow()
     appointments = (
         Appointment.objects.filter(
             practitioner_id__in=ids,

@@ -154,3 +154,8 @@ def test_home_and_about_render(client):
     assert "Paediatrics" in client.get("/").content.decode()
     assert client.get("/about/").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_available_on_matching_nobody_is_an_empty_page(client):
+    response = client.get("/practitioners/?available_on=2026-03-04&q=nobody-by-this-name")
+    assert response.status_code == 200 and response.context["page"].paginator.count == 0

@@ -1,0 +1,56 @@
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation
+
+
+def test_every_operation_is_typed_described_and_documents_its_errors(schema):
+    seen = set()
+    for method, path, operation in operations(schema):
+        seen.add((method, path))
+        assert operation.get("summary") and operation.get("description"), (method, path)
+        responses = operation["responses"]
+        success = [code for code in responses if code.startswith("2")]
+        assert success, (method, path)
+        for code, answer in responses.items():
+            if code != "204":
+                assert "application/json" in answer["content"], (method, path, code)
+        if operation.get("security"):
+            assert "401" in responses, (method, path)
+        if operation.get("parameters") or operation.get("requestBody"):
+            assert "422" in responses, (method, path)
+        if method == "POST" and path.startswith("/api/v1/appointments"):
+            assert {"403", "409", "422"} <= set(responses), path
+            if "{appointment_id}" in path:
+                assert "404" in responses, path
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert "Idempotency-Key" in names, path
+    assert ("POST", "/api/v1/auth/token") in seen
+    assert ("GET", "/api/v1/practitioners/{practitioner_id}/slots") in seen
+    assert len(seen) == 17
+
+
+def test_schemas_carry_examples_and_both_auth_schemes(schema):
+    booking = schema["components"]["schemas"]["AppointmentIn"]["properties"]
+    assert booking["start"]["examples"] == ["2026-03-03T09:00:00+05:30"]
+    assert schema["components"]["schemas"]["ErrorOut"]["properties"]["code"]["examples"]
+    assert set(schema["components"]["securitySchemes"]) == {"BearerAuth", "SessionAuth"}
+
+
+def test_swagger_ui_is_served():
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()

@@ -1,0 +1,130 @@
+"""Reads behind the FHIR endpoints, each filtered to what the caller may see."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from carebook.accounts.models import User
+from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.selectors import appointment_visible_to
+from carebook.clinic.models import Location, Practitioner, Service
+from carebook.clinic.selectors import practitioners_bookable
+from carebook.fhir.resources import SlotKey
+from carebook.scheduling import engine
+from carebook.scheduling.models import AvailabilityWindow
+from carebook.scheduling.selectors import slots_free
+
+
+def practitioners_listed() -> QuerySet[Practitioner]:
+    """Bookable practitioners with what their resources show, in id order."""
+    return (
+        practitioners_bookable()
+        .select_related("user", "booking_rules")
+        .prefetch_related(
+            "specialties",
+            "languages",
+            Prefetch("services", queryset=Service.objects.filter(is_active=True)),
+        )
+        .order_by("pk")
+    )
+
+
+def locations_listed() -> QuerySet[Location]:
+    """Every location, open or closed (a closed one says so in its status)."""
+    return Location.objects.order_by("pk")
+
+
+def schedule_pairs(
+    *, practitioner_ids: list[int] | None = None, location_ids: list[int] | None = None
+) -> list[tuple[int, int]]:
+    """(practitioner, location) of every schedule: a bookable practitioner's open location."""
+    qs = AvailabilityWindow.objects.filter(
+        practitioner__in=practitioners_bookable(), location__is_active=True
+    )
+    if practitioner_ids is not None:
+        qs = qs.filter(practitioner_id__in=practitioner_ids)
+    if location_ids is not None:
+        qs = qs.filter(location_id__in=location_ids)
+    return sorted(set(qs.values_list("practitioner_id", "location_id")))
+
+
+def appointments_for_fhir(user: User) -> QuerySet[Appointment]:
+    """What `user` may see, with the history rows that hold cancellation reasons."""
+    return appointment_visible_to(user).prefetch_related(
+        Prefetch(
+            "history",
+            queryset=AppointmentHistory.objects.filter(
+                to_status__in=[Appointment.Status.CANCELLED, Appointment.Status.REJECTED]
+            ).order_by("-at", "-id"),
+            to_attr="cancel_rows",
+        )
+    )
+
+
+def cancel_reason(appointment: Appointment) -> str:
+    rows = getattr(appointment, "cancel_rows", None)
+    if rows is None:
+        rows = list(
+            appointment.history.filter(to_status=appointment.status).order_by("-at", "-id")[:1]
+        )
+    return next((r.reason for r in rows if r.to_status == appointment.status and r.reason), "")
+
+
+def busy_appointments(
+    *, practitioner_id: int, location_id: int, start: datetime, end: datetime, now: datetime
+) -> QuerySet[Appointment]:
+    """Active appointments starting in [start, end) of one schedule (no patient data)."""
+    return (
+        Appointment.objects.filter(
+            practitioner_id=practitioner_id,
+            location_id=location_id,
+            status__in=Appointment.ACTIVE_STATUSES,
+            start__gte=start,
+            start__lt=end,
+        )
+        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
+        .select_related("service")
+        .only("start", "end", "service", "practitioner_id", "location_id")
+        .order_by("start")
+    )
+
+
+def free_slots_between(
+    *,
+    practitioner: Practitioner,
+    service: Service,
+    location: Location | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[engine.Slot]:
+    """Slots the engine offers starting in [start, end), any location unless one is given."""
+    # Local dates of any zone lie within a day of the UTC date.
+    first = (start.astimezone(UTC) - timedelta(days=1)).date()
+    last = (end.astimezone(UTC) + timedelta(days=1)).date()
+    return [
+        s
+        for s in slots_free(
+            practitioner=practitioner,
+            service=service,
+            start_date=first,
+            end_date=last,
+            location=location,
+            now=now,
+        )
+        if start <= s.start < end
+    ]
+
+
+def slot_is_busy(key: SlotKey, *, now: datetime) -> Appointment | None:
+    return (
+        Appointment.objects.filter(
+            Q(practitioner_id=key.practitioner_id)
+            & Q(location_id=key.location_id)
+            & Q(service_id=key.service_id)
+            & Q(start=key.start)
+            & Q(status__in=Appointment.ACTIVE_STATUSES)
+        )
+        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
+        .first()
+    )

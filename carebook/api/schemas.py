@@ -205,7 +205,7 @@ class PractitionerFilters(Schema):
     min_experience: int | None = Field(None, ge=0, le=70)
     mode: VisitMode | None = None
     available_on: ApiDate | None = Field(None, description="Only those with a free slot that day.")
-    sort: Literal["earliest", "fee", "fee_desc", "experience"] = "earliest"
+    sort: Literal["earliest", "fee", "fee_desc", "experience", "rating"] = "earliest"
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(20, ge=1, le=100)
 

@@ -289,10 +289,18 @@ def appointment_reject(
 def appointment_cancel(
     *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
 ) -> Appointment:
-    """Cancel an active appointment; patients only before the practitioner's cut-off."""
-    return _transition(
-        appointment=appointment, action="cancel", by=by, reason=reason, now=now or utcnow()
+    """Cancel an active appointment; patients only before the practitioner's cut-off.
+
+    A paid appointment is refunded in the same transaction, as the clinic's policy says.
+    """
+    from carebook.billing.services import refund_for_cancellation
+
+    now = now or utcnow()
+    appointment = _transition(
+        appointment=appointment, action="cancel", by=by, reason=reason, now=now
     )
+    refund_for_cancellation(appointment=appointment, by=None, now=now)
+    return appointment
 
 
 @transaction.atomic(durable=True)
@@ -376,12 +384,11 @@ def appointment_hold(
     )
 
 
-@transaction.atomic(durable=True)
-def appointment_book_held(
-    *, appointment: Appointment, by: User, now: datetime | None = None
-) -> Appointment:
-    """Turn a live hold into a booking ('requested' or 'confirmed' as the rules say)."""
-    now = now or utcnow()
+def hold_convert(*, appointment: Appointment, by: User, now: datetime) -> Appointment:
+    """Turn a live hold into a booking inside the caller's transaction (see appointment_book_held).
+
+    For writes that must commit together with the booking, such as a payment.
+    """
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("practitioner__booking_rules")
@@ -400,3 +407,23 @@ def appointment_book_held(
     appointment.save(update_fields=["status", "held_until", "updated_at"])
     history_record(appointment, by=by, action="booked", from_status=Appointment.Status.HELD)
     return appointment
+
+
+@transaction.atomic(durable=True)
+def appointment_book_held(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    """Turn a live hold into a booking ('requested' or 'confirmed' as the rules say)."""
+    return hold_convert(appointment=appointment, by=by, now=now or utcnow())
+
+
+def hold_release(*, appointment: Appointment, now: datetime) -> None:
+    """Let a held slot go now, inside the caller's transaction (e.g. a payment timed out)."""
+    appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if appointment.status != Appointment.Status.HELD:
+        return
+    appointment.held_until = now
+    appointment.save(update_fields=["held_until", "updated_at"])
+    _release_expired_holds(
+        practitioner=appointment.practitioner, patient=appointment.patient, now=now
+    )

@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carebook.billing.selectors import payment_due_at_booking
 from carebook.booking import services
 from carebook.booking.forms import BookingForm, ReasonForm
 from carebook.booking.selectors import appointment_get_for, appointment_list_for_patient
@@ -80,8 +81,11 @@ def book(request):
         request.POST or None, modes=slot_request.practitioner.visit_modes, staff=user.is_staff
     )
     if request.method == "POST" and form.is_valid():
+        # A clinic that takes payment at booking keeps the slot while the patient pays.
+        pay_first = payment_due_at_booking(user=user, fee=slot_request.service.effective_price)
         try:
-            appointment = services.appointment_book(
+            book_or_hold = services.appointment_hold if pay_first else services.appointment_book
+            appointment = book_or_hold(
                 patient=form.cleaned_data.get("patient") or user,
                 practitioner=slot_request.practitioner,
                 service=slot_request.service,
@@ -103,6 +107,8 @@ def book(request):
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
+            if pay_first:
+                return redirect("billing:pay", appointment.pk)
             return redirect("appointment_done", appointment.pk)
     offered = (
         any(

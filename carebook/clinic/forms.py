@@ -22,6 +22,7 @@ SORT_CHOICES = [
     ("fee", _("Fee: low to high")),
     ("fee_desc", _("Fee: high to low")),
     ("experience", _("Most experienced")),
+    ("rating", _("Best rated")),
 ]
 
 

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from carebook.accounts.models import User
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.core.timeutils import now as utcnow
+from carebook.records.selectors import practitioner_ids_by_rating, ratings_for
 from carebook.scheduling import engine
 from carebook.scheduling.selectors import (
     busy_for,
@@ -19,7 +20,7 @@ from carebook.scheduling.selectors import (
     windows_for,
 )
 
-SORTS = ("earliest", "fee", "fee_desc", "experience")
+SORTS = ("earliest", "fee", "fee_desc", "experience", "rating")
 
 
 @dataclass
@@ -43,6 +44,8 @@ class DirectoryEntry:
     practitioner: Practitioner
     next_slot: engine.Slot | None
     locations: list[Location] = field(default_factory=list)
+    rating_avg: float | None = None
+    rating_count: int = 0
 
     @property
     def next_slot_location(self) -> Location | None:
@@ -137,6 +140,8 @@ def practitioner_search(
         next_slots = next_free_slots(practitioner_ids=ids, now=now)
         far = datetime.max.replace(tzinfo=now.tzinfo)
         ids.sort(key=lambda pid: (next_slots[pid].start if next_slots[pid] else far, pid))
+    elif sort == "rating":
+        ids = practitioner_ids_by_rating(ids)
     else:
         order = {
             "fee": ("consultation_fee", "pk"),
@@ -162,11 +167,15 @@ def practitioner_search(
     )
     by_id = {p.pk: p for p in practitioners}
     locations = practitioner_locations(page_ids)
+    ratings = ratings_for(page_ids)
     entries = [
         DirectoryEntry(by_id[pid], next_slots.get(pid), locations.get(pid, []))
         for pid in page_ids
         if pid in by_id
     ]
+    for entry in entries:
+        if rating := ratings.get(entry.practitioner.pk):
+            entry.rating_avg, entry.rating_count = rating.avg, rating.count
     return page_obj, entries
 
 

@@ -9,6 +9,7 @@ from carebook.clinic.forms import ContactForm, DirectoryForm
 from carebook.clinic.models import Service, Specialty
 from carebook.clinic.selectors import practitioner_search, practitioners_bookable
 from carebook.clinic.services import contact_message_create
+from carebook.records.selectors import ratings_for, reviews_for_practitioner
 from carebook.scheduling.picker import picker_from_params
 from carebook.scheduling.selectors import next_free_slots
 
@@ -71,6 +72,8 @@ def practitioner_detail(request, pk: int):
             "services": services,
             "locations": locations,
             "next_slot": next_free_slots(practitioner_ids=[practitioner.pk])[practitioner.pk],
+            "rating": ratings_for([practitioner.pk]).get(practitioner.pk),
+            "reviews": reviews_for_practitioner(practitioner_id=practitioner.pk),
         },
     )
 

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from carebook.billing.demo import seed_billing
 from carebook.core import demo
+from carebook.records.demo import seed_records
 
 
 class Command(BaseCommand):
@@ -25,3 +27,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  (other demo accounts use the password {demo.OTHERS_PASSWORD})")
         self.stdout.write("")
         self.stdout.write(f"Admin: {demo.ADMIN_URL}")
+        seed_billing()
+        seed_records()

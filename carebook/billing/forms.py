@@ -1,0 +1,111 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from carebook.billing.models import BillingSettings, Invoice, Payment
+from carebook.billing.providers import PaymentDetails, luhn_ok
+
+
+class PayForm(forms.Form):
+    """Card or UPI details for the simulated gateway; they are passed on, never stored."""
+
+    method = forms.ChoiceField(
+        label=_("Pay with"),
+        choices=[(Payment.Method.CARD, _("Card")), (Payment.Method.UPI, _("UPI"))],
+        widget=forms.RadioSelect,
+        initial=Payment.Method.CARD,
+    )
+    card_number = forms.CharField(
+        label=_("Card number"),
+        required=False,
+        max_length=23,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    card_expiry = forms.CharField(
+        label=_("Expiry (MM/YY)"),
+        required=False,
+        max_length=5,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY"}),
+    )
+    card_cvc = forms.CharField(
+        label=_("Security code"),
+        required=False,
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )
+    upi_id = forms.CharField(
+        label=_("UPI id"),
+        required=False,
+        max_length=80,
+        help_text=_("For example name@okbank"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == Payment.Method.CARD:
+            number = re.sub(r"[\s-]", "", data.get("card_number", ""))
+            if not luhn_ok(number):
+                self.add_error("card_number", _("Please check the card number."))
+            data["card_number"] = number
+            if not re.fullmatch(r"(0[1-9]|1[0-2])/\d{2}", data.get("card_expiry", "")):
+                self.add_error("card_expiry", _("Please enter the expiry as MM/YY."))
+            if not re.fullmatch(r"\d{3,4}", data.get("card_cvc", "")):
+                self.add_error("card_cvc", _("Please enter the 3 or 4 digits on the back."))
+        elif data.get("method") == Payment.Method.UPI:
+            if not re.fullmatch(r"[\w.\-]{2,64}@[A-Za-z]{2,32}", data.get("upi_id", "").strip()):
+                self.add_error("upi_id", _("Please enter a UPI id like name@okbank."))
+        return data
+
+    def details(self) -> PaymentDetails:
+        data = self.cleaned_data
+        return PaymentDetails(
+            method=data["method"],
+            card_number=data.get("card_number", ""),
+            upi_id=data.get("upi_id", "").strip(),
+        )
+
+
+class RecordPaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=[
+            (Payment.Method.CASH, _("Cash")),
+            (Payment.Method.CARD, _("Card (terminal)")),
+            (Payment.Method.UPI, _("UPI (QR at the counter)")),
+            (Payment.Method.COUNTER, _("Other")),
+        ],
+    )
+    amount = forms.DecimalField(
+        label=_("Amount (INR)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=64,
+        help_text=_("Terminal slip or UPI reference, if any."),
+    )
+
+
+class InvoiceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Number, patient or practitioner"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any"))] + list(Invoice.Status.choices)
+    )
+    financial_year = forms.ChoiceField(label=_("Financial year"), required=False)
+    start = forms.DateField(
+        label=_("Issued from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Issued until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["financial_year"].choices = [("", _("Any"))] + [(y, y) for y in years]
+
+
+class BillingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = BillingSettings
+        fields = ["payment_timing", "service_charge", "gst_rate", "full_refund_hours"]

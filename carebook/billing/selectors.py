@@ -1,0 +1,171 @@
+"""Reads of billing documents, always filtered to what the acting user may see."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from carebook.accounts.models import User
+from carebook.billing.models import BillingSettings, CreditNote, Invoice, Payment
+from carebook.billing.money import Totals, invoice_totals
+from carebook.booking.models import Appointment
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=12, decimal_places=2)
+
+
+def invoice_quote(*, appointment: Appointment, rules: BillingSettings | None = None) -> Totals:
+    """What an invoice for this appointment would say if issued now."""
+    rules = rules or BillingSettings.current()
+    return invoice_totals(
+        fee=appointment.price, service_charge=rules.service_charge, gst_rate=rules.gst_rate
+    )
+
+
+def payment_due_at_booking(*, user: User, fee: Decimal) -> bool:
+    """Whether a booking `user` makes for this fee is paid online before the slot is booked.
+
+    Only a patient booking for themself pays at booking; staff booking for a patient take the
+    payment at the counter. A visit that would cost nothing is booked straight away.
+    """
+    rules = BillingSettings.current()
+    if not user.is_patient or not rules.pay_at_booking:
+        return False
+    return (
+        invoice_totals(fee=fee, service_charge=rules.service_charge, gst_rate=rules.gst_rate).total
+        > 0
+    )
+
+
+def _sum_of(model, field: str = "amount", **filters):
+    rows = (
+        model.objects.filter(invoice=OuterRef("pk"), **filters)
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum(field))
+        .values("s")
+    )
+    return Coalesce(Subquery(rows, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def _with_amounts(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return qs.annotate(
+        paid_amount=_sum_of(Payment, status=Payment.Status.SUCCEEDED),
+        refunded_amount=_sum_of(CreditNote),
+    )
+
+
+def invoice_visible_to(user: User) -> QuerySet[Invoice]:
+    """Staff see every invoice, a practitioner their patients' visits', a patient their own."""
+    qs = _with_amounts(Invoice.objects.select_related("appointment", "patient"))
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_staff:
+        return qs
+    if user.is_practitioner:
+        return qs.filter(practitioner__user=user)
+    if user.is_patient:
+        return qs.filter(patient=user)
+    return qs.none()
+
+
+def invoice_get_for(*, user: User, pk: int) -> Invoice | None:
+    """One invoice if `user` may see it, else None (callers answer 404)."""
+    return invoice_visible_to(user).filter(pk=pk).first()
+
+
+def invoice_for_appointment(*, user: User, appointment_id: int) -> Invoice | None:
+    return invoice_visible_to(user).filter(appointment_id=appointment_id).first()
+
+
+def invoice_search(
+    *,
+    user: User,
+    q: str = "",
+    status: str = "",
+    financial_year: str = "",
+    start=None,
+    end=None,
+) -> QuerySet[Invoice]:
+    qs = invoice_visible_to(user)
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(patient_name__icontains=q)
+            | Q(patient_email__icontains=q)
+            | Q(practitioner_name__icontains=q)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if financial_year:
+        qs = qs.filter(financial_year=financial_year)
+    if start:
+        qs = qs.filter(issued_at__gte=start)
+    if end:
+        qs = qs.filter(issued_at__lt=end)
+    return qs.order_by("-issued_at", "-pk")
+
+
+@dataclass(frozen=True)
+class Revenue:
+    count: int
+    invoiced: Decimal
+    taxable: Decimal
+    gst: Decimal
+    paid: Decimal
+    refunded: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.refunded
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.invoiced - self.paid if self.invoiced > self.paid else ZERO
+
+
+def invoice_revenue(qs: QuerySet[Invoice]) -> Revenue:
+    """Totals over a (filtered) set of invoices: invoiced, tax, received and refunded."""
+    ids = qs.order_by().values("pk")
+    agg = Invoice.objects.filter(pk__in=ids).aggregate(
+        invoiced=Sum("total"),
+        taxable=Sum("taxable_amount"),
+        cgst=Sum("cgst_amount"),
+        sgst=Sum("sgst_amount"),
+    )
+    paid = Payment.objects.filter(invoice__in=ids, status=Payment.Status.SUCCEEDED).aggregate(
+        s=Sum("amount")
+    )["s"]
+    refunded = CreditNote.objects.filter(invoice__in=ids).aggregate(s=Sum("amount"))["s"]
+    return Revenue(
+        count=qs.count(),
+        invoiced=agg["invoiced"] or ZERO,
+        taxable=agg["taxable"] or ZERO,
+        gst=(agg["cgst"] or ZERO) + (agg["sgst"] or ZERO),
+        paid=paid or ZERO,
+        refunded=refunded or ZERO,
+    )
+
+
+def payment_get_for(*, user: User, pk: int) -> Payment | None:
+    """A succeeded payment (for its receipt) on an invoice `user` may see."""
+    invoices = invoice_visible_to(user).values("pk")
+    return (
+        Payment.objects.select_related("invoice", "appointment")
+        .filter(pk=pk, status=Payment.Status.SUCCEEDED, invoice__in=invoices)
+        .first()
+    )
+
+
+def credit_note_get_for(*, user: User, pk: int) -> CreditNote | None:
+    invoices = invoice_visible_to(user).values("pk")
+    return CreditNote.objects.select_related("invoice").filter(pk=pk, invoice__in=invoices).first()
+
+
+def financial_years() -> list[str]:
+    return list(
+        Invoice.objects.order_by("-financial_year")
+        .values_list("financial_year", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,406 @@
+"""Writes of billing: issue invoices, take payments, refund by credit note.
+
+Numbers come from `DocumentSequence`, locked in the same transaction as the document insert, so
+a rolled-back issue gives its number back and parallel issuers queue for the next one.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from carebook.accounts.models import User
+from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
+from carebook.billing.money import financial_year, to_paise
+from carebook.billing.providers import (
+    ChargeResult,
+    Outcome,
+    PaymentDetails,
+    PaymentProvider,
+    provider_get,
+)
+from carebook.billing.selectors import invoice_quote
+from carebook.booking import services as booking_services
+from carebook.booking.models import Appointment
+from carebook.booking.status import party_of
+from carebook.clinic.models import Clinic
+from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
+from carebook.core.timeutils import now as utcnow
+
+S = Appointment.Status
+ZERO = Decimal("0.00")
+COUNTER_METHODS = (
+    Payment.Method.CASH,
+    Payment.Method.CARD,
+    Payment.Method.UPI,
+    Payment.Method.COUNTER,
+)
+
+
+def _next_number(*, series: str, year: str) -> int:
+    """Take the next number of `series` in `year`; the row stays locked until commit."""
+    # ON CONFLICT DO NOTHING: the first issuer of a year creates the row, the others wait for it.
+    DocumentSequence.objects.bulk_create(
+        [DocumentSequence(series=series, financial_year=year)], ignore_conflicts=True
+    )
+    seq = DocumentSequence.objects.select_for_update().get(series=series, financial_year=year)
+    seq.last_number += 1
+    seq.save(update_fields=["last_number"])
+    return seq.last_number
+
+
+def _lock_appointment(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "practitioner__user", "service", "location")
+        .get(pk=appointment.pk)
+    )
+
+
+def _may_issue(appointment: Appointment, by: User | None) -> bool:
+    party = party_of(appointment, by) if by is not None else "system"
+    if party == "staff" or party == "system":
+        return appointment.status in (S.REQUESTED, S.CONFIRMED, S.COMPLETED)
+    return party in ("practitioner", "patient") and appointment.status == S.COMPLETED
+
+
+def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoice:
+    """Issue the invoice of a locked appointment (or return the one it has)."""
+    existing = Invoice.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    rules = BillingSettings.current()
+    totals = invoice_quote(appointment=appointment, rules=rules)
+    clinic = Clinic.current()
+    year = financial_year(now)
+    number = _next_number(series=DocumentSequence.Series.INVOICE, year=year)
+    return Invoice.objects.create(
+        number=f"{DocumentSequence.Series.INVOICE}/{year}/{number:06d}",
+        financial_year=year,
+        sequence_number=number,
+        appointment=appointment,
+        patient=appointment.patient,
+        practitioner=appointment.practitioner,
+        patient_name=appointment.patient.full_name,
+        patient_email=appointment.patient.email,
+        practitioner_name=appointment.practitioner.display_name,
+        description=_("%(service)s with %(practitioner)s")
+        % {"service": appointment.service.name, "practitioner": appointment.practitioner},
+        visit_at=appointment.start,
+        visit_time_zone=appointment.location.time_zone,
+        clinic_name=clinic.name,
+        clinic_address=clinic.address,
+        clinic_gstin=clinic.gstin,
+        consultation_fee=totals.consultation_fee,
+        service_charge=totals.service_charge,
+        taxable_amount=totals.taxable_amount,
+        gst_rate=totals.gst_rate,
+        cgst_rate=totals.cgst_rate,
+        sgst_rate=totals.sgst_rate,
+        cgst_amount=totals.cgst_amount,
+        sgst_amount=totals.sgst_amount,
+        round_off=totals.round_off,
+        total=totals.total,
+        status=Invoice.Status.PAID if totals.total == 0 else Invoice.Status.ISSUED,
+        issued_at=now,
+        issued_by=by,
+    )
+
+
+@transaction.atomic(durable=True)
+def invoice_issue(
+    *, appointment: Appointment, by: User | None, now: datetime | None = None
+) -> Invoice:
+    """Issue the GST invoice of an appointment; issuing twice returns the first invoice.
+
+    Staff may invoice a booked or completed visit (payment at the counter); the practitioner and
+    the patient only a completed one. `by=None` is the system (demo data).
+    """
+    appointment = _lock_appointment(appointment)
+    existing = Invoice.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    if by is not None and party_of(appointment, by) is None:
+        raise PermissionDenied()
+    if not _may_issue(appointment, by):
+        raise IllegalTransition(
+            _("A %(status)s appointment cannot be invoiced.")
+            % {"status": appointment.get_status_display().lower()}
+        )
+    return _issue(appointment=appointment, by=by, now=now or utcnow())
+
+
+def paid_amount(invoice: Invoice) -> Decimal:
+    return invoice.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(s=Sum("amount"))[
+        "s"
+    ] or Decimal("0.00")
+
+
+def credited_amount(invoice: Invoice) -> Decimal:
+    return invoice.credit_notes.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+def _refresh_status(invoice: Invoice) -> None:
+    paid, credited = paid_amount(invoice), credited_amount(invoice)
+    st = Invoice.Status
+    if credited > 0:
+        status = st.REFUNDED if credited >= paid else st.PARTIALLY_REFUNDED
+    elif paid >= invoice.total:
+        status = st.PAID
+    elif paid > 0:
+        status = st.PARTIALLY_PAID
+    else:
+        status = st.ISSUED
+    if status != invoice.status:
+        invoice.status = status
+        invoice.save(update_fields=["status"])
+
+
+@transaction.atomic(durable=True)
+def payment_record(
+    *,
+    invoice: Invoice,
+    method: str,
+    by: User,
+    amount: Decimal | None = None,
+    reference: str = "",
+    now: datetime | None = None,
+) -> Payment:
+    """Record money staff took at the counter; the amount defaults to what is still owed."""
+    if not by.is_staff:
+        raise PermissionDenied()
+    if method not in COUNTER_METHODS:
+        raise InvalidInput(_("Choose cash, card, UPI or other."))
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    outstanding = invoice.total - paid_amount(invoice)
+    if invoice.credit_notes.exists():
+        raise IllegalTransition(_("This invoice has been refunded."))
+    if outstanding <= 0:
+        raise IllegalTransition(_("This invoice is already paid."))
+    amount = outstanding if amount is None else to_paise(amount)
+    if amount <= 0 or amount > outstanding:
+        raise InvalidInput(
+            _("The amount must be more than zero and at most %(due)s.") % {"due": outstanding}
+        )
+    now = now or utcnow()
+    payment = Payment.objects.create(
+        appointment_id=invoice.appointment_id,
+        invoice=invoice,
+        method=method,
+        amount=amount,
+        provider="counter",
+        provider_transaction_id=reference.strip()[:64],
+        status=Payment.Status.SUCCEEDED,
+        recorded_by=by,
+        created_at=now,
+        completed_at=now,
+    )
+    _refresh_status(invoice)
+    return payment
+
+
+def _lock_hold(appointment: Appointment, by: User, now: datetime) -> Appointment:
+    appointment = _lock_appointment(appointment)
+    if party_of(appointment, by) not in ("patient", "staff"):
+        raise PermissionDenied()
+    if appointment.status != S.HELD:
+        raise IllegalTransition(_("This appointment is not waiting for a payment."))
+    if appointment.held_until <= now:
+        raise SlotUnavailable(_("The time we kept for you has run out. Please pick a slot again."))
+    return appointment
+
+
+@transaction.atomic(durable=True)
+def payment_start(
+    *,
+    appointment: Appointment,
+    details: PaymentDetails,
+    by: User,
+    provider: PaymentProvider | None = None,
+    now: datetime | None = None,
+) -> Payment:
+    """Open a pending online payment for a held appointment, for the amount its invoice will be."""
+    now = now or utcnow()
+    appointment = _lock_hold(appointment, by, now)
+    if details.method not in (Payment.Method.CARD, Payment.Method.UPI):
+        raise InvalidInput(_("Pay by card or UPI."))
+    total = invoice_quote(appointment=appointment).total
+    if total <= 0:
+        raise InvalidInput(_("There is nothing to pay for this visit."))
+    return Payment.objects.create(
+        appointment=appointment,
+        method=details.method,
+        amount=total,
+        provider=(provider or provider_get()).name,
+        payer_hint=details.payer_hint,
+        status=Payment.Status.PENDING,
+        recorded_by=by,
+        created_at=now,
+    )
+
+
+@transaction.atomic(durable=True)
+def payment_complete(
+    *,
+    payment: Payment,
+    result: ChargeResult,
+    by: User,
+    provider: PaymentProvider | None = None,
+    now: datetime | None = None,
+) -> Payment:
+    """Record the gateway's answer; on success book the held slot and issue the invoice.
+
+    Declined: the hold stays (the payer may retry until it expires). Timed out: the hold is
+    released. Charged after the hold ran out: the charge is reversed and the payment failed.
+    Completing a payment twice changes nothing.
+    """
+    now = now or utcnow()
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    appointment = _lock_appointment(payment.appointment)
+    payment.completed_at = now
+    payment.provider_transaction_id = result.transaction_id
+    payment.message = result.message[:255]
+    live = appointment.status == S.HELD and appointment.held_until > now
+    if result.outcome == Outcome.SUCCEEDED and live:
+        # The paid booking commits in one transaction with the invoice and the payment.
+        booking_services.hold_convert(appointment=appointment, by=by, now=now)
+        invoice = _issue(appointment=appointment, by=by, now=now)
+        payment.invoice = invoice
+        payment.status = Payment.Status.SUCCEEDED
+        payment.save()
+        _refresh_status(invoice)
+        return payment
+    payment.status = Payment.Status.FAILED
+    if result.outcome == Outcome.SUCCEEDED:
+        payment.message = _("Reversed: the hold ran out before the payment completed.")
+        gateway = provider or provider_get()
+        txn = result.transaction_id
+        transaction.on_commit(lambda: gateway.refund(transaction_id=txn, amount=payment.amount))
+    elif result.outcome == Outcome.TIMED_OUT and appointment.status == S.HELD:
+        booking_services.hold_release(appointment=appointment, now=now)
+    payment.save()
+    return payment
+
+
+@dataclass(frozen=True)
+class Checkout:
+    payment: Payment
+    declined: bool
+
+    @property
+    def invoice(self) -> Invoice | None:
+        return self.payment.invoice
+
+
+def payment_checkout(
+    *,
+    appointment: Appointment,
+    details: PaymentDetails,
+    by: User,
+    provider: PaymentProvider | None = None,
+    now=None,
+) -> Checkout:
+    """Pay for a held appointment online: start, charge through the gateway, complete.
+
+    Not one transaction: the gateway is called between two, holding no locks. Raises
+    SlotUnavailable when the hold is gone (expired, or released because the gateway timed out).
+    """
+    provider = provider or provider_get()
+    payment = payment_start(
+        appointment=appointment, details=details, by=by, provider=provider, now=now
+    )
+    result = provider.charge(
+        amount=payment.amount, details=details, reference=f"carebook-payment-{payment.pk}"
+    )
+    payment = payment_complete(payment=payment, result=result, by=by, provider=provider, now=now)
+    if payment.status == Payment.Status.SUCCEEDED:
+        return Checkout(payment, declined=False)
+    if result.outcome == Outcome.DECLINED:
+        return Checkout(payment, declined=True)
+    if result.outcome == Outcome.TIMED_OUT:
+        raise SlotUnavailable(
+            _(
+                "The payment did not go through in time, so the slot was released. "
+                "Nothing was charged."
+            )
+        )
+    raise SlotUnavailable(
+        _("The time we kept for you ran out before the payment finished; the charge is reversed.")
+    )
+
+
+def _cancelled_at(appointment: Appointment, now: datetime) -> datetime:
+    row = appointment.history.filter(to_status=S.CANCELLED).order_by("-at", "-id").first()
+    return row.at if row is not None else now
+
+
+@transaction.atomic  # not durable: appointment_cancel calls it inside its own transaction
+def refund_for_cancellation(
+    *, appointment: Appointment, by: User | None, now: datetime | None = None
+) -> CreditNote | None:
+    """Refund a cancelled, paid appointment by a credit note, as the clinic's policy says.
+
+    Full refund of what was paid when cancelled at least `full_refund_hours` before the start;
+    none later. Returns the credit note (the same one on a second call), or None for no refund.
+    """
+    now = now or utcnow()
+    if by is not None and not by.is_staff and party_of(appointment, by) != "patient":
+        raise PermissionDenied()
+    invoice = Invoice.objects.select_for_update().filter(appointment=appointment).first()
+    if invoice is None:
+        return None
+    appointment = Appointment.objects.get(pk=appointment.pk)
+    if appointment.status != S.CANCELLED:
+        raise IllegalTransition(_("Only a cancelled appointment is refunded."))
+    existing = invoice.credit_notes.order_by("pk").first()
+    if existing is not None:
+        return existing
+    refundable = paid_amount(invoice)
+    if refundable <= 0:
+        return None
+    rules = BillingSettings.current()
+    notice = appointment.start - _cancelled_at(appointment, now)
+    if notice < timedelta(hours=rules.full_refund_hours):
+        return None
+    online = (
+        invoice.payments.filter(status=Payment.Status.SUCCEEDED)
+        .exclude(provider="counter")
+        .order_by("-pk")
+        .first()
+    )
+    reference = ""
+    if online is not None:
+        reference = provider_get().refund(
+            transaction_id=online.provider_transaction_id, amount=refundable
+        )
+    year = financial_year(now)
+    number = _next_number(series=DocumentSequence.Series.CREDIT_NOTE, year=year)
+    note = CreditNote.objects.create(
+        number=f"{DocumentSequence.Series.CREDIT_NOTE}/{year}/{number:06d}",
+        financial_year=year,
+        sequence_number=number,
+        invoice=invoice,
+        amount=refundable,
+        reason=_("Appointment cancelled %(hours)d hours or more before it started.")
+        % {"hours": rules.full_refund_hours},
+        refund_reference=reference,
+        issued_at=now,
+        issued_by=by,
+    )
+    _refresh_status(invoice)
+    return note
+
+
+@transaction.atomic(durable=True)
+def billing_settings_update(*, settings: BillingSettings, by: User) -> BillingSettings:
+    """Save the clinic's billing rules; they apply to invoices issued from now on."""
+    if not by.is_staff:
+        raise PermissionDenied()
+    settings.full_clean()
+    settings.save()
+    return settings

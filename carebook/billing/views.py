@@ -1,0 +1,284 @@
+"""Billing pages: pay for a held slot, invoices for patients and staff, PDFs."""
+
+from datetime import datetime, time, timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from carebook.billing import pdf, selectors, services
+from carebook.billing.forms import (
+    BillingSettingsForm,
+    InvoiceFilterForm,
+    PayForm,
+    RecordPaymentForm,
+)
+from carebook.billing.models import BillingSettings
+from carebook.booking.models import Appointment
+from carebook.booking.selectors import appointment_get_for
+from carebook.core.errors import DomainError, SlotUnavailable
+from carebook.core.timeutils import now as utcnow
+from carebook.core.timeutils import zone
+
+PER_PAGE = 25
+
+
+def staff_required(view):
+    """Anyone but active staff gets 404, as the clinic office does."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _visible_appointment(request, pk: int) -> Appointment:
+    appointment = appointment_get_for(user=request.user, pk=pk)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _hold_gone(request, appointment: Appointment, message: str):
+    return render(
+        request, "billing/hold_gone.html", {"a": appointment, "message": message}, status=409
+    )
+
+
+@login_required
+def pay(request, appointment_id: int):
+    """Pay for a held slot by card or UPI; success books it and issues the invoice."""
+    appointment = _visible_appointment(request, appointment_id)
+    now = utcnow()
+    if appointment.status != Appointment.Status.HELD:
+        if appointment.is_active:
+            return redirect("appointment_done", appointment.pk)
+        return _hold_gone(
+            request, appointment, _("The time we kept for you has run out. Please pick again.")
+        )
+    if appointment.held_until <= now:
+        return _hold_gone(
+            request, appointment, _("The time we kept for you has run out. Please pick again.")
+        )
+    form = PayForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                checkout = services.payment_checkout(
+                    appointment=appointment, details=form.details(), by=request.user
+                )
+            except SlotUnavailable as exc:
+                return _hold_gone(request, appointment, exc.message)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if not checkout.declined:
+                    messages.success(
+                        request,
+                        _("Payment received. Your invoice is %(number)s.")
+                        % {"number": checkout.invoice.number},
+                    )
+                    return redirect("appointment_done", appointment.pk)
+                form.add_error(
+                    None,
+                    _("%(why)s Nothing was charged; you can try again or use another method.")
+                    % {"why": checkout.payment.message},
+                )
+        status = 400
+    return render(
+        request,
+        "billing/pay.html",
+        {
+            "a": appointment,
+            "form": form,
+            "quote": selectors.invoice_quote(appointment=appointment),
+            "minutes_left": max(int((appointment.held_until - now).total_seconds() // 60), 0),
+        },
+        status=status,
+    )
+
+
+def _day_start(day, tz):
+    return datetime.combine(day, time(0), tz) if day else None
+
+
+@staff_required
+def invoices(request):
+    """Every invoice, filtered, with what each brought in and the totals of the selection."""
+    form = InvoiceFilterForm(request.GET or None, years=selectors.financial_years())
+    filters = form.cleaned_data if form.is_valid() else {}
+    tz = zone("Asia/Kolkata")
+    end = filters.get("end")
+    qs = selectors.invoice_search(
+        user=request.user,
+        q=filters.get("q", ""),
+        status=filters.get("status", ""),
+        financial_year=filters.get("financial_year", ""),
+        start=_day_start(filters.get("start"), tz),
+        end=_day_start(end + timedelta(days=1), tz) if end else None,
+    )
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "billing/invoices.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "revenue": selectors.invoice_revenue(qs),
+        },
+    )
+
+
+def _invoice_or_404(request, pk: int):
+    invoice = selectors.invoice_get_for(user=request.user, pk=pk)
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+@login_required
+def invoice_detail(request, pk: int):
+    invoice = _invoice_or_404(request, pk)
+    appointment = invoice.appointment
+    if (
+        appointment.status == Appointment.Status.CANCELLED
+        and invoice.paid_amount > 0
+        and invoice.refunded_amount == 0
+    ):
+        # Cancellation happens in booking; the refund it earns is settled the first time anyone
+        # looks at the invoice afterwards.
+        services.refund_for_cancellation(appointment=appointment, by=None)
+        invoice = _invoice_or_404(request, pk)
+    outstanding = invoice.total - invoice.paid_amount
+    record_form = None
+    if request.user.is_staff and outstanding > 0 and invoice.refunded_amount == 0:
+        record_form = RecordPaymentForm(initial={"amount": outstanding})
+    return render(
+        request,
+        "billing/invoice.html",
+        {
+            "invoice": invoice,
+            "a": appointment,
+            "payments": invoice.payments.order_by("pk"),
+            "credit_notes": invoice.credit_notes.order_by("pk"),
+            "outstanding": max(outstanding, 0),
+            "record_form": record_form,
+        },
+    )
+
+
+@login_required
+def appointment_invoice(request, appointment_id: int):
+    """The invoice of an appointment: GET opens it (issuing it for a completed visit), POST
+    issues it (staff, or the practitioner of a completed visit)."""
+    appointment = _visible_appointment(request, appointment_id)
+    invoice = selectors.invoice_for_appointment(user=request.user, appointment_id=appointment.pk)
+    if invoice is None:
+        if request.method == "GET" and appointment.status != Appointment.Status.COMPLETED:
+            raise Http404
+        try:
+            invoice = services.invoice_issue(appointment=appointment, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("appointment", appointment.pk)
+        if request.method == "POST":
+            messages.success(request, _("Invoice %(n)s issued.") % {"n": invoice.number})
+    return redirect("billing:invoice", invoice.pk)
+
+
+@staff_required
+@require_POST
+def payment_record(request, pk: int):
+    invoice = _invoice_or_404(request, pk)
+    form = RecordPaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.payment_record(
+                invoice=invoice,
+                method=form.cleaned_data["method"],
+                amount=form.cleaned_data["amount"],
+                reference=form.cleaned_data["reference"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Payment recorded."))
+    else:
+        messages.error(request, _("Please check the payment details."))
+    return redirect("billing:invoice", invoice.pk)
+
+
+@staff_required
+@require_POST
+def refund(request, pk: int):
+    invoice = _invoice_or_404(request, pk)
+    try:
+        note = services.refund_for_cancellation(appointment=invoice.appointment, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if note is None:
+            messages.warning(request, _("No refund is due under the clinic's policy."))
+        else:
+            messages.success(request, _("Credit note %(n)s issued.") % {"n": note.number})
+    return redirect("billing:invoice", invoice.pk)
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_filename(kind: str, number: str) -> str:
+    return f"{kind}-{number.replace('/', '-')}.pdf"
+
+
+@login_required
+def invoice_pdf(request, pk: int):
+    invoice = _invoice_or_404(request, pk)
+    return pdf_response(pdf.invoice_pdf(invoice), document_filename("invoice", invoice.number))
+
+
+@login_required
+def receipt_pdf(request, pk: int):
+    payment = selectors.payment_get_for(user=request.user, pk=pk)
+    if payment is None:
+        raise Http404
+    return pdf_response(pdf.receipt_pdf(payment), f"receipt-{payment.receipt_number}.pdf")
+
+
+@login_required
+def credit_note_pdf(request, pk: int):
+    note = selectors.credit_note_get_for(user=request.user, pk=pk)
+    if note is None:
+        raise Http404
+    return pdf_response(pdf.credit_note_pdf(note), document_filename("credit-note", note.number))
+
+
+@staff_required
+def billing_settings(request):
+    """The clinic's billing rules: when patients pay, service charge, GST, refund policy."""
+    form = BillingSettingsForm(request.POST or None, instance=BillingSettings.current())
+    if request.method == "POST":
+        if form.is_valid():
+            services.billing_settings_update(settings=form.instance, by=request.user)
+            messages.success(request, _("Billing settings saved."))
+            return redirect("billing:settings")
+        return render(request, "billing/settings.html", {"form": form}, status=400)
+    return render(request, "billing/settings.html", {"form": form})

@@ -1,0 +1,94 @@
+"""A prescription as a PDF, drawn with fpdf2's built-in Helvetica.
+
+The core PDF fonts cover Latin-1 only. Rather than ship a TTF, text is mapped to Latin-1 first:
+common typographic characters get plain equivalents (₹ → "Rs.", dashes, quotes) and anything
+else becomes "?". Names in Indian scripts would need a Unicode font; see docs/records.md.
+"""
+
+from fpdf import FPDF
+
+from carebook.clinic.models import Clinic
+from carebook.records.models import Prescription
+
+REPLACEMENTS = {
+    "₹": "Rs.",
+    "—": "-",
+    "–": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "…": "...",
+    "•": "-",
+    "→": "->",
+    "★": "*",
+    "\u00a0": " ",
+}
+
+
+def latin1(text: str) -> str:
+    """`text` with every character the core fonts can draw; the rest replaced."""
+    for char, plain in REPLACEMENTS.items():
+        text = text.replace(char, plain)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _clinic_name() -> str:
+    clinic = Clinic.objects.only("name").order_by("pk").first()
+    return clinic.name if clinic else "carebook"
+
+
+def prescription_pdf(prescription: Prescription) -> bytes:
+    appointment = prescription.appointment
+    tz = appointment.location.tz
+    issued = prescription.issued_at.astimezone(tz)
+    visit = appointment.start.astimezone(tz)
+    clinic_name = _clinic_name()
+
+    pdf = FPDF(format="A4")
+    pdf.set_title(latin1(f"Prescription {prescription.number}"))
+    pdf.set_author(latin1(clinic_name))
+    pdf.set_creator("carebook")
+    pdf.add_page()
+    pdf.set_auto_page_break(auto=True, margin=15)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def line(text: str, size: int = 10, style: str = "", height: float = 6) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.multi_cell(width, height, latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    line(clinic_name, 16, "B", 8)
+    line(
+        f"{appointment.location.name}, {appointment.location.address}, {appointment.location.city}"
+    )
+    pdf.ln(4)
+    line(f"Prescription {prescription.number}", 14, "B", 8)
+    line(f"Issued: {issued:%d %b %Y %H:%M} ({tz.key})")
+    line(f"Visit: {visit:%d %b %Y %H:%M}, {appointment.service.name}")
+    pdf.ln(2)
+    line(f"Patient: {prescription.patient.full_name}", 11, "B")
+    practitioner = prescription.practitioner
+    line(f"Practitioner: {practitioner.display_name}", 11, "B")
+    if practitioner.qualifications:
+        line(practitioner.qualifications)
+    pdf.ln(4)
+
+    line("Medicines", 12, "B", 7)
+    columns = (("Medicine", 0.36), ("Dose", 0.18), ("Frequency", 0.26), ("Duration", 0.20))
+    pdf.set_font("Helvetica", "B", 10)
+    for title, share in columns:
+        pdf.cell(width * share, 7, title, border=1)
+    pdf.ln()
+    pdf.set_font("Helvetica", "", 10)
+    for item in prescription.items.all():
+        values = (item.name, item.dose, item.frequency, item.duration)
+        for (_title, share), value in zip(columns, values, strict=True):
+            pdf.cell(width * share, 7, latin1(value)[:60], border=1)
+        pdf.ln()
+    if prescription.instructions:
+        pdf.ln(4)
+        line("Instructions", 12, "B", 7)
+        line(prescription.instructions)
+    pdf.ln(10)
+    line(f"Signed electronically by {practitioner.display_name}.", 9, "I")
+    return bytes(pdf.output())

@@ -1,0 +1,356 @@
+"""Reads of clinical records and reviews, filtered to what the acting user may see.
+
+Who may read what:
+- a patient: their own prescriptions, medical record, documents and admissions; never notes;
+- a practitioner: notes and prescriptions of their own appointments; the medical record,
+  documents and admissions of their own patients (anyone who booked with them or whom they
+  admitted);
+- staff: the clinic's.
+
+Every read of a patient's clinical record by someone other than that patient is written to the
+access log by the selector itself, in the same request, so no page or endpoint can forget it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+
+from carebook.accounts.models import User
+from carebook.booking.models import Appointment
+from carebook.booking.selectors import patients_of_practitioner
+from carebook.records.models import (
+    AccessLogEntry,
+    Admission,
+    MedicalDocument,
+    MedicalRecord,
+    Prescription,
+    Review,
+    SessionNote,
+)
+from carebook.records.services import access_log_record
+
+What = AccessLogEntry.What
+
+
+def _active(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+# --- Who may open whose record -------------------------------------------------------------
+
+
+def practitioner_has_patient(*, user: User, patient_id: int) -> bool:
+    """Whether this practitioner sees (or admitted) the patient."""
+    if not user.is_practitioner:
+        return False
+    return (
+        patients_of_practitioner(user=user).filter(pk=patient_id).exists()
+        or Admission.objects.filter(practitioner__user=user, patient_id=patient_id).exists()
+    )
+
+
+def can_read_record(*, user: User, patient: User) -> bool:
+    if not _active(user) or not patient.is_patient:
+        return False
+    if user.pk == patient.pk or user.is_staff:
+        return True
+    return practitioner_has_patient(user=user, patient_id=patient.pk)
+
+
+def patient_for_records(*, user: User, pk: int) -> User | None:
+    """The patient whose clinical record `user` may open, else None (callers answer 404)."""
+    patient = User.objects.filter(pk=pk, role=User.Role.PATIENT).first()
+    if patient is None or not can_read_record(user=user, patient=patient):
+        return None
+    return patient
+
+
+def can_write_appointment_records(*, user: User, appointment: Appointment) -> bool:
+    """Notes and prescriptions are written by the appointment's own practitioner only."""
+    return _active(user) and user.is_practitioner and appointment.practitioner.user_id == user.pk
+
+
+def _log(user: User, patient_id: int, what: str, ids=(None,), path: str = "") -> None:
+    if user.pk != patient_id:
+        access_log_record(by=user, patient_id=patient_id, what=what, object_ids=ids, path=path)
+
+
+# --- Session notes -------------------------------------------------------------------------
+
+
+def notes_for_appointment(
+    *, user: User, appointment: Appointment, path: str = ""
+) -> list[SessionNote] | None:
+    """The visit's notes for its practitioner or staff; None for anyone else (patients too)."""
+    if not _active(user):
+        return None
+    if not (user.is_staff or can_write_appointment_records(user=user, appointment=appointment)):
+        return None
+    notes = list(appointment.session_notes.select_related("author"))
+    _log(user, appointment.patient_id, What.NOTES, [appointment.pk], path)
+    return notes
+
+
+def notes_for_patient(*, user: User, patient: User, path: str = "") -> list[SessionNote]:
+    """A patient's notes: staff all of them, a practitioner those on their own visits."""
+    qs = SessionNote.objects.filter(appointment__patient=patient).select_related(
+        "author", "appointment__location", "appointment__service"
+    )
+    if user.is_staff:
+        pass
+    elif user.is_practitioner and user.pk != patient.pk:
+        qs = qs.filter(appointment__practitioner__user=user)
+    else:
+        return []
+    notes = list(qs.order_by("-appointment__start", "-created_at")[:100])
+    _log(user, patient.pk, What.NOTES, path=path)
+    return notes
+
+
+# --- Prescriptions -------------------------------------------------------------------------
+
+
+def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
+    """Without logging: only for counting or building on; reads go through the functions below."""
+    qs = Prescription.objects.select_related(
+        "patient", "practitioner__user", "appointment__location", "appointment__service"
+    ).prefetch_related("items")
+    if not _active(user):
+        return qs.none()
+    if user.is_staff:
+        return qs
+    if user.is_practitioner:
+        return qs.filter(practitioner__user=user)
+    if user.is_patient:
+        return qs.filter(patient=user)
+    return qs.none()
+
+
+def prescription_get_for(*, user: User, pk: int, path: str = "") -> Prescription | None:
+    prescription = prescriptions_visible_to(user).filter(pk=pk).first()
+    if prescription is not None:
+        _log(user, prescription.patient_id, What.PRESCRIPTION, [prescription.pk], path)
+    return prescription
+
+
+def prescription_list_for(
+    *,
+    user: User,
+    patient: User | None = None,
+    appointment: Appointment | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    path: str = "",
+) -> list[Prescription]:
+    """The caller's prescriptions, newest first, optionally of one patient or one visit."""
+    qs = prescriptions_visible_to(user)
+    if patient is not None:
+        qs = qs.filter(patient=patient)
+    if appointment is not None:
+        qs = qs.filter(appointment=appointment)
+    items = list(qs[offset : offset + limit])
+    for patient_id in {p.patient_id for p in items}:
+        ids = [p.pk for p in items if p.patient_id == patient_id]
+        _log(user, patient_id, What.PRESCRIPTION, ids, path)
+    return items
+
+
+# --- Medical record, documents, admissions --------------------------------------------------
+
+
+def medical_record_get_for(*, user: User, patient: User, path: str = "") -> MedicalRecord | None:
+    """The patient's record (an empty unsaved one if none yet), or None when not allowed."""
+    if not can_read_record(user=user, patient=patient):
+        return None
+    record = MedicalRecord.objects.filter(patient=patient).first() or MedicalRecord(patient=patient)
+    _log(user, patient.pk, What.MEDICAL_RECORD, [record.pk], path)
+    return record
+
+
+def documents_for(*, user: User, patient: User, path: str = "") -> list[MedicalDocument] | None:
+    if not can_read_record(user=user, patient=patient):
+        return None
+    documents = list(
+        MedicalDocument.objects.filter(patient=patient).select_related("uploaded_by")[:200]
+    )
+    _log(user, patient.pk, What.DOCUMENT, path=path)
+    return documents
+
+
+def document_get_for(*, user: User, pk: int, path: str = "") -> MedicalDocument | None:
+    document = MedicalDocument.objects.select_related("patient").filter(pk=pk).first()
+    if document is None or not can_read_record(user=user, patient=document.patient):
+        return None
+    _log(user, document.patient_id, What.DOCUMENT, [document.pk], path)
+    return document
+
+
+def admissions_for(*, user: User, patient: User, path: str = "") -> list[Admission] | None:
+    if not can_read_record(user=user, patient=patient):
+        return None
+    admissions = list(
+        Admission.objects.filter(patient=patient).select_related("practitioner__user")[:100]
+    )
+    _log(user, patient.pk, What.ADMISSIONS, path=path)
+    return admissions
+
+
+def admission_get_for(*, user: User, pk: int) -> Admission | None:
+    """An admission the acting staff member or responsible practitioner may discharge."""
+    if not _active(user):
+        return None
+    qs = Admission.objects.select_related("patient", "practitioner__user")
+    if user.is_staff:
+        return qs.filter(pk=pk).first()
+    if user.is_practitioner:
+        return qs.filter(pk=pk, practitioner__user=user).first()
+    return None
+
+
+def _ward_list(user: User, qs: QuerySet[Admission]) -> QuerySet[Admission] | None:
+    if not _active(user):
+        return None
+    if user.is_staff:
+        return qs
+    if user.is_practitioner:
+        return qs.filter(practitioner__user=user)
+    return None
+
+
+def inpatients_for(*, user: User, path: str = "") -> list[Admission] | None:
+    """Current in-patients: a practitioner's own, or (staff) the clinic's, longest stay first."""
+    qs = _ward_list(
+        user,
+        Admission.objects.filter(discharged_at__isnull=True)
+        .select_related("patient", "practitioner__user")
+        .order_by("admitted_at", "pk"),
+    )
+    if qs is None:
+        return None
+    items = list(qs[:500])
+    _log_each(user, items, path)
+    return items
+
+
+def discharges_for(*, user: User, path: str = "", limit: int = 50, offset: int = 0):
+    """Discharged admissions, latest discharge first (a practitioner's own, or the clinic's)."""
+    qs = _ward_list(
+        user,
+        Admission.objects.filter(discharged_at__isnull=False)
+        .select_related("patient", "practitioner__user")
+        .order_by("-discharged_at", "-pk"),
+    )
+    if qs is None:
+        return None, 0
+    total = qs.count()
+    items = list(qs[offset : offset + limit])
+    _log_each(user, items, path)
+    return items, total
+
+
+def _log_each(user: User, admissions: list[Admission], path: str) -> None:
+    by_patient: dict[int, list[int]] = {}
+    for a in admissions:
+        by_patient.setdefault(a.patient_id, []).append(a.pk)
+    for patient_id, ids in by_patient.items():
+        _log(user, patient_id, What.ADMISSIONS, ids, path)
+
+
+# --- Access log ------------------------------------------------------------------------------
+
+
+def access_log_search(
+    *,
+    user: User,
+    patient_q: str = "",
+    by_q: str = "",
+    what: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[AccessLogEntry]:
+    """The access log for staff, newest first; nobody else reads it."""
+    if not (_active(user) and user.is_staff):
+        return AccessLogEntry.objects.none()
+    qs = AccessLogEntry.objects.select_related("by", "patient")
+    if patient_q:
+        qs = qs.filter(
+            Q(patient__full_name__icontains=patient_q) | Q(patient__email__icontains=patient_q)
+        )
+    if by_q:
+        qs = qs.filter(Q(by__full_name__icontains=by_q) | Q(by__email__icontains=by_q))
+    if what:
+        qs = qs.filter(what=what)
+    if start:
+        qs = qs.filter(at__gte=start)
+    if end:
+        qs = qs.filter(at__lt=end)
+    return qs.order_by("-at", "-pk")
+
+
+# --- Reviews ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rating:
+    avg: float
+    count: int
+
+
+def _visible_reviews() -> QuerySet[Review]:
+    return Review.objects.filter(hidden_at__isnull=True)
+
+
+def ratings_for(practitioner_ids) -> dict[int, Rating]:
+    """Average rating and count of visible reviews for each practitioner that has any: one query."""
+    rows = (
+        _visible_reviews()
+        .filter(practitioner_id__in=list(practitioner_ids))
+        .values("practitioner_id")
+        .annotate(avg=Avg("rating"), n=Count("pk"))
+        .order_by()
+    )
+    return {r["practitioner_id"]: Rating(round(float(r["avg"]), 1), r["n"]) for r in rows}
+
+
+def practitioner_ids_by_rating(practitioner_ids: list[int]) -> list[int]:
+    """The ids, best average first, then most reviews; unrated practitioners last."""
+    from carebook.clinic.models import Practitioner
+
+    visible = Q(reviews__hidden_at__isnull=True)
+    return list(
+        Practitioner.objects.filter(pk__in=practitioner_ids)
+        .annotate(avg=Avg("reviews__rating", filter=visible), n=Count("reviews", filter=visible))
+        .order_by(F("avg").desc(nulls_last=True), "-n", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def reviews_for_practitioner(*, practitioner_id: int, limit: int = 20) -> list[Review]:
+    """Visible reviews, newest first, with the reviewer's first name only."""
+    return list(
+        _visible_reviews()
+        .filter(practitioner_id=practitioner_id)
+        .select_related("patient")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def review_of_appointment(*, user: User, appointment: Appointment) -> Review | None:
+    """The visit's review, for anyone who may see the appointment."""
+    return Review.objects.filter(appointment=appointment).first()
+
+
+def reviews_for_staff(*, user: User, hidden: bool | None = None) -> QuerySet[Review]:
+    if not (_active(user) and user.is_staff):
+        return Review.objects.none()
+    qs = Review.objects.select_related("patient", "practitioner__user", "hidden_by")
+    if hidden is True:
+        qs = qs.filter(hidden_at__isnull=False)
+    elif hidden is False:
+        qs = qs.filter(hidden_at__isnull=True)
+    return qs.order_by("-created_at", "-pk")
+
+
+def review_get_for_staff(*, user: User, pk: int) -> Review | None:
+    return reviews_for_staff(user=user).filter(pk=pk).first()

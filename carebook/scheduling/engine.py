@@ -62,14 +62,18 @@ class _Intervals:
     __slots__ = ("starts", "ends")
 
     def __init__(self, intervals: Iterable[tuple[int, int]]):
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for s, e in sorted(i for i in intervals if i[1] > i[0]):
-            if self.ends and s <= self.ends[-1]:
-                self.ends[-1] = max(self.ends[-1], e)
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in sorted(intervals):
+            if e <= s:
+                continue
+            if ends and s <= ends[-1]:
+                if e > ends[-1]:
+                    ends[-1] = e
             else:
-                self.starts.append(s)
-                self.ends.append(e)
+                starts.append(s)
+                ends.append(e)
+        self.starts, self.ends = starts, ends
 
     def overlaps(self, s: int, e: int) -> bool:
         i = bisect_left(self.starts, e) - 1
@@ -148,7 +152,10 @@ def iter_free_slots(
     latest = _ts(now) + rules.max_days_ahead * 86400
     if until is not None:
         latest = min(latest, _ts(until))
-    taken = _Intervals((_seconds(s), _seconds(e)) for s, e in busy)
+    busy = list(busy)
+    if busy and type(busy[0][0]) is not int:
+        busy = [(_seconds(s), _seconds(e)) for s, e in busy]
+    taken = _Intervals(busy)
     by_weekday: dict[int, list[Window]] = {}
     for w in windows:
         if location_id is None or w.location_id == location_id:

@@ -75,8 +75,27 @@ def invoice_get_for(*, user: User, pk: int) -> Invoice | None:
     return invoice_visible_to(user).filter(pk=pk).first()
 
 
+def booking_chain(appointment_id: int) -> list[int]:
+    """This appointment and the ones it was moved from, newest first.
+
+    A rescheduled visit keeps the invoice (and payment) of the booking it moved from.
+    """
+    chain = []
+    current: int | None = appointment_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = (
+            Appointment.objects.filter(pk=current)
+            .values_list("rescheduled_from_id", flat=True)
+            .first()
+        )
+    return chain
+
+
 def invoice_for_appointment(*, user: User, appointment_id: int) -> Invoice | None:
-    return invoice_visible_to(user).filter(appointment_id=appointment_id).first()
+    chain = booking_chain(appointment_id)
+    found = {i.appointment_id: i for i in invoice_visible_to(user).filter(appointment_id__in=chain)}
+    return next((found[a] for a in chain if a in found), None)
 
 
 def invoice_search(

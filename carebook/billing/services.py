@@ -22,7 +22,7 @@ from carebook.billing.providers import (
     PaymentProvider,
     provider_get,
 )
-from carebook.billing.selectors import invoice_quote
+from carebook.billing.selectors import booking_chain, invoice_quote
 from carebook.booking import services as booking_services
 from carebook.booking.models import Appointment
 from carebook.booking.status import party_of
@@ -60,6 +60,14 @@ def _lock_appointment(appointment: Appointment) -> Appointment:
     )
 
 
+def _invoice_of(appointment: Appointment, *, lock: bool = False) -> Invoice | None:
+    """The invoice of this appointment or of the booking it was rescheduled from."""
+    chain = booking_chain(appointment.pk)
+    qs = Invoice.objects.filter(appointment_id__in=chain)
+    found = {i.appointment_id: i for i in (qs.select_for_update() if lock else qs)}
+    return next((found[a] for a in chain if a in found), None)
+
+
 def _may_issue(appointment: Appointment, by: User | None) -> bool:
     party = party_of(appointment, by) if by is not None else "system"
     if party == "staff" or party == "system":
@@ -68,8 +76,9 @@ def _may_issue(appointment: Appointment, by: User | None) -> bool:
 
 
 def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoice:
-    """Issue the invoice of a locked appointment (or return the one it has)."""
-    existing = Invoice.objects.filter(appointment=appointment).first()
+    """Issue the invoice of a locked appointment (or return the one it, or the booking it was
+    moved from, has)."""
+    existing = _invoice_of(appointment)
     if existing is not None:
         return existing
     rules = BillingSettings.current()
@@ -120,7 +129,7 @@ def invoice_issue(
     the patient only a completed one. `by=None` is the system (demo data).
     """
     appointment = _lock_appointment(appointment)
-    existing = Invoice.objects.filter(appointment=appointment).first()
+    existing = _invoice_of(appointment)
     if existing is not None:
         return existing
     if by is not None and party_of(appointment, by) is None:
@@ -351,7 +360,9 @@ def refund_for_cancellation(
     now = now or utcnow()
     if by is not None and not by.is_staff and party_of(appointment, by) != "patient":
         raise PermissionDenied()
-    invoice = Invoice.objects.select_for_update().filter(appointment=appointment).first()
+    if Appointment.objects.filter(rescheduled_from=appointment).exists():
+        return None  # moved, not cancelled: the payment stays with the new time
+    invoice = _invoice_of(appointment, lock=True)
     if invoice is None:
         return None
     appointment = Appointment.objects.get(pk=appointment.pk)

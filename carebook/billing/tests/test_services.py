@@ -24,7 +24,7 @@ from carebook.billing.tests.factories import (
     pay_at_booking,
 )
 from carebook.booking.models import Appointment
-from carebook.booking.services import appointment_cancel
+from carebook.booking.services import appointment_cancel, appointment_reschedule
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
@@ -273,3 +273,16 @@ def test_credit_notes_have_their_own_gapless_series():
     numbers = sorted(CreditNote.objects.values_list("sequence_number", flat=True))
     assert numbers == [1, 2]
     assert sorted(Invoice.objects.values_list("sequence_number", flat=True)) == [1, 2]
+
+
+def test_a_paid_visit_that_is_moved_keeps_its_invoice_and_is_not_refunded():
+    appointment = _paid_booking(local_start(3))
+    invoice = appointment.invoice
+    moved = appointment_reschedule(
+        appointment=appointment, start=appointment.start + timedelta(days=1), by=appointment.patient
+    )
+    assert refund_for_cancellation(appointment=appointment, by=None) is None
+    assert not CreditNote.objects.exists()
+    assert invoice_issue(appointment=moved, by=StaffFactory()).pk == invoice.pk
+    appointment_cancel(appointment=moved, by=moved.patient)  # early: refunded in full
+    assert CreditNote.objects.get().invoice == invoice

@@ -20,7 +20,10 @@ def run_service_action(
     *,
     done: str,
 ) -> None:
-    """Apply a service to each selected object; log successes, report each refusal by name."""
+    """Apply a service to each selected object; report each refusal by name.
+
+    The services record the change themselves (core.audit or the appointment's history).
+    """
     count = 0
     for obj in objects:
         try:
@@ -28,7 +31,6 @@ def run_service_action(
         except DomainError as exc:
             modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
         else:
-            modeladmin.log_change(request, obj, str(done))
             count += 1
     if count:
         opts = modeladmin.model._meta

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from carebook.accounts.models import PatientProfile, User
 from carebook.clinic.models import Clinic
+from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, PermissionDenied
 
 
@@ -34,6 +35,7 @@ def user_approve(*, user: User, by: User) -> User:
         raise IllegalTransition("Only a pending account can be approved.")
     user.state = User.State.ACTIVE
     user.save(update_fields=["state"])
+    audit_record(by=by, obj=user, message="Account approved")
     return user
 
 
@@ -43,8 +45,11 @@ def user_suspend(*, user: User, by: User) -> User:
     if user.pk == by.pk:
         raise IllegalTransition("You cannot suspend your own account.")
     user = User.objects.select_for_update().get(pk=user.pk)
+    if user.state == User.State.SUSPENDED:
+        raise IllegalTransition("This account is already suspended.")
     user.state, user.is_active = User.State.SUSPENDED, False
     user.save(update_fields=["state", "is_active"])
+    audit_record(by=by, obj=user, message="Account suspended")
     return user
 
 
@@ -56,6 +61,7 @@ def user_reactivate(*, user: User, by: User) -> User:
         raise IllegalTransition("Only a suspended account can be reactivated.")
     user.state, user.is_active = User.State.ACTIVE, True
     user.save(update_fields=["state", "is_active"])
+    audit_record(by=by, obj=user, message="Account reactivated")
     return user
 
 

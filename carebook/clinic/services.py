@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
 from carebook.clinic.models import ContactMessage, Practitioner
+from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, PermissionDenied
 from carebook.core.timeutils import now as utcnow
 
@@ -29,6 +30,7 @@ def practitioner_verify(*, practitioner: Practitioner, by: User) -> Practitioner
         user.state = User.State.ACTIVE
         user.save(update_fields=["state"])
     practitioner.user = user
+    audit_record(by=by, obj=practitioner, message="Registration verified")
     return practitioner
 
 
@@ -42,6 +44,7 @@ def practitioner_unverify(*, practitioner: Practitioner, by: User) -> Practition
     practitioner.verified_at = None
     practitioner.verified_by = None
     practitioner.save(update_fields=["verified_at", "verified_by"])
+    audit_record(by=by, obj=practitioner, message="Verification withdrawn")
     return practitioner
 
 

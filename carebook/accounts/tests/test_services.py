@@ -77,3 +77,19 @@ def test_staff_role_is_admin_staff_others_are_not():
     assert StaffFactory().is_staff
     assert not PatientFactory().is_staff
     assert not StaffFactory(state=User.State.PENDING).is_staff
+
+
+def test_account_changes_leave_an_audit_row_saying_who():
+    from django.contrib.admin.models import LogEntry
+
+    staff = StaffFactory()
+    user = register()
+    user_suspend(user=user, by=staff)
+    with pytest.raises(IllegalTransition):
+        user_suspend(user=user, by=staff)
+    user_reactivate(user=user, by=staff)
+    rows = LogEntry.objects.filter(object_id=str(user.pk)).order_by("pk")
+    assert [(r.user_id, r.change_message) for r in rows] == [
+        (staff.pk, "Account suspended"),
+        (staff.pk, "Account reactivated"),
+    ]

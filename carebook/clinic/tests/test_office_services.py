@@ -40,7 +40,9 @@ def test_reject_suspends_the_account_keeps_it_unverified_and_logs_the_reason():
     user = practitioner.user
     assert not practitioner.is_verified
     assert user.state == User.State.SUSPENDED and not user.is_active
-    entry = LogEntry.objects.get(object_id=str(practitioner.pk))
+    entry = LogEntry.objects.get(content_type__model="practitioner", object_id=str(practitioner.pk))
+    suspended = LogEntry.objects.get(content_type__model="user", object_id=str(user.pk))
+    assert suspended.change_message == "Account suspended"
     assert entry.user == staff
     assert entry.change_message == f"{REGISTRATION_REJECTED}Registration number not found"
 
@@ -74,7 +76,7 @@ def test_a_rejected_registration_cannot_be_rejected_twice():
     with pytest.raises(IllegalTransition):
         practitioner_registration_reject(practitioner=practitioner, by=staff, reason="again")
 
-    assert LogEntry.objects.count() == 1
+    assert LogEntry.objects.count() == 2  # the registration rejected, the account suspended
 
 
 @pytest.mark.parametrize("make_actor", [PatientFactory, lambda: PractitionerFactory().user])

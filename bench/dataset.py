@@ -15,9 +15,17 @@ from carebook.core.timeutils import to_utc, zone
 from carebook.scheduling import engine, selectors
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
 
+
 # Monday 2031-03-03, 08:30 in India. Fixed, so notice and horizon (relative to `now`) and the
 # daylight-saving change of the London locations (2031-03-30) fall on the same days every run.
-NOW = datetime(2031, 3, 3, 3, 0, tzinfo=UTC)
+def _next_monday() -> datetime:
+    # A Monday 03:00 UTC within the coming week: the same shape of week every run, and close
+    # enough to the real clock that a live server (the HTTP bench) sees the data as bookable.
+    today = datetime.now(UTC).date()
+    return datetime.combine(today + timedelta(days=7 - today.weekday()), time(3), UTC)
+
+
+NOW = _next_monday()
 BATCH = 2000
 ACTIVE = (Appointment.Status.REQUESTED, Appointment.Status.CONFIRMED)
 

@@ -276,6 +276,35 @@ def bench_directory(*, runs: int) -> dict:
     return {"timing": timing}
 
 
+def run_http(database_url: str, single, tasks, *, seconds: float) -> dict:
+    from django.db import connection
+
+    from bench.http_bench import Server, bench_http
+    from carebook.api.services import token_create
+
+    tokens = {}
+    for task in tasks:
+        if task.patient.pk not in tokens:
+            tokens[task.patient.pk] = token_create(user=task.patient, name="bench")[1]
+    connection.close()
+    server = Server(database_url)
+    try:
+        r = bench_http(server=server, single=single, tasks=tasks, tokens=tokens, seconds=seconds)
+    finally:
+        server.close()
+    print(f"GET slots, 28 days, 1,000 appointments: HTTP {r['slots_status']}, ", end="")
+    print(f"{r['slots_count']} slots")
+    print(f"  1 client                               {r['slots_1']}")
+    print(
+        f"  8 clients                              {r['slots_8']}   (non-200: {r['slots_8_bad']})"
+    )
+    print(
+        f"POST /appointments, 16 clients: {r['codes']} in {r['book_elapsed']:.1f} s = "
+        f"{r['book_rate']:.1f} bookings/s"
+    )
+    return r
+
+
 # --- 3 ----------------------------------------------------------------------------------------
 
 
@@ -513,7 +542,7 @@ def main() -> int:
     heading("2b. the directory page over 1,000 practitioners")
     r2b = bench_directory(runs=args.next_runs)
 
-    r3 = raw_result = None
+    r3 = raw_result = r4 = None
     extra: dict[str, float] = {}
     heading(f"3. booking throughput, {WORKERS} concurrent workers")
     if vendor != "postgresql":
@@ -566,6 +595,10 @@ def main() -> int:
             f"({raw_result.detail})"
         )
         print(f"ratio booking/raw: {r3['rate'] / raw_result.tps:.1%}")
+
+        heading("4. the REST API over HTTP (gunicorn, 2 workers)")
+        r4 = run_http(database_url, single, left[len(left) // 2 :], seconds=args.book_seconds)
+        r4["ratio"] = r4["book_rate"] / raw_result.tps
         if args.profile:
             profile_booking(left, 200)
 
@@ -635,6 +668,27 @@ def main() -> int:
                     "",
                 )
             )
+    if r4 is not None:
+        rows += [
+            (
+                "4. API slots over HTTP, 1 client",
+                f"p50 {r4['slots_1'].median_ms:.1f} ms, p95 {r4['slots_1'].p95_ms:.1f} ms",
+                "p95 < 25 ms",
+                verdict(r4["slots_1"].p95_ms < 25),
+            ),
+            (
+                "   API slots over HTTP, 8 clients",
+                f"p50 {r4['slots_8'].median_ms:.1f} ms, p95 {r4['slots_8'].p95_ms:.1f} ms",
+                "p95 < 80 ms",
+                verdict(r4["slots_8"].p95_ms < 80),
+            ),
+            (
+                "   API booking POSTs, 16 clients",
+                f"{r4['book_rate']:.1f} /s = {r4['ratio']:.1%} of raw",
+                ">= 15% of raw",
+                verdict(r4["ratio"] >= 0.15),
+            ),
+        ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("benchmark", "measured", "target", "result")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]

@@ -1,0 +1,180 @@
+"""The REST API over real HTTP: gunicorn (2 workers) on PostgreSQL, clients on loopback.
+
+Measures free slots of one practitioner over 28 days (p50/p95 at 1 and 8 clients) and booking
+POSTs per second with 16 clients, to compare with the raw insert ceiling of the same run.
+"""
+
+import http.client
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.measure import summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving carebook on a loopback port; stopped by `close()`."""
+
+    def __init__(self, database_url: str, workers: int = 2):
+        self.port = _free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-not-for-production",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+            "CAREBOOK_VAR_DIR": str(ROOT / "var" / "bench"),
+        }
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "carebook.wsgi:application",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                status, _ = self.request("GET", "/healthz")
+                if status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.close()
+        raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+    def request(self, method, path, body=None, headers=None, conn=None):
+        own = conn is None
+        conn = conn or self.connection()
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            if own:
+                conn.close()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _run_clients(clients: int, work) -> float:
+    """Start `clients` threads running work(i, conn); return wall-clock seconds."""
+    barrier = threading.Barrier(clients + 1)
+
+    def run(i):
+        conn = server_conn()
+        barrier.wait()
+        try:
+            work(i, conn)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
+server_conn = None  # set by bench_http
+
+
+def bench_http(*, server: Server, single, tasks, tokens, seconds: float) -> dict:
+    global server_conn
+    server_conn = server.connection
+    path = (
+        f"/api/v1/practitioners/{single.practitioner.pk}/slots?start={single.start_date}"
+        f"&end={single.end_date}&service_id={single.service.pk}&location_id={single.location.pk}"
+    )
+    status, body = server.request("GET", path)
+    count = len(json.loads(body)) if status == 200 else 0
+    result: dict = {"slots_status": status, "slots_count": count}
+
+    for clients, per_client in ((1, 100), (8, 40)):
+        latencies: list[list[float]] = [[] for _ in range(clients)]
+        bad = [0] * clients
+
+        def work(i, conn, latencies=latencies, bad=bad, per_client=per_client):
+            for _ in range(per_client):
+                t = time.perf_counter()
+                status, _ = server.request("GET", path, conn=conn)
+                latencies[i].append(time.perf_counter() - t)
+                bad[i] += status != 200
+
+        _run_clients(clients, work)
+        result[f"slots_{clients}"] = summarise([x for xs in latencies for x in xs])
+        result[f"slots_{clients}_bad"] = sum(bad)
+
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for task in tasks:
+        todo.put(task)
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+    stop_at = [0.0]
+
+    def book(i, conn):
+        while time.perf_counter() < stop_at[0]:
+            try:
+                task = todo.get_nowait()
+            except queue.Empty:
+                return
+            body = json.dumps(
+                {
+                    "practitioner_id": task.practitioner.pk,
+                    "service_id": task.service.pk,
+                    "location_id": task.location.pk,
+                    "start": task.start.isoformat(),
+                    "mode": "in_person",
+                }
+            )
+            headers = {
+                "Authorization": f"Bearer {tokens[task.patient.pk]}",
+                "Content-Type": "application/json",
+            }
+            status, _ = server.request(
+                "POST", "/api/v1/appointments", body=body, headers=headers, conn=conn
+            )
+            with lock:
+                codes[status] = codes.get(status, 0) + 1
+
+    stop_at[0] = time.perf_counter() + seconds + 1
+    elapsed = _run_clients(16, book)
+    result["codes"] = codes
+    result["book_elapsed"] = elapsed
+    result["book_rate"] = codes.get(201, 0) / elapsed if elapsed else 0.0
+    return result

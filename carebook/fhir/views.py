@@ -203,6 +203,11 @@ def searchset(request, path, params, names, resources, total, count, page) -> Ht
     )
 
 
+def page_of(qs, count: int, page: int) -> list:
+    """The rows of one searchset page (`_count=0` asks for the total only)."""
+    return list(qs[(page - 1) * count : page * count]) if count else []
+
+
 def default_tz():
     return timezone.get_default_timezone()
 
@@ -233,7 +238,7 @@ def practitioner_search(request: HttpRequest) -> HttpResponse:
     params = request.GET
     count, page = paging(params)
     qs = _practitioners(params)
-    items = list(qs[(page - 1) * count : page * count]) if count else []
+    items = page_of(qs, count, page)
     return searchset(
         request,
         "Practitioner",
@@ -277,7 +282,7 @@ def practitioner_role_search(request: HttpRequest) -> HttpResponse:
     location_ids = reference_ids(params.getlist("location"), "Location", name="location")
     if location_ids:
         qs = qs.filter(windows__location_id__in=location_ids).distinct()
-    items = list(qs[(page - 1) * count : page * count]) if count else []
+    items = page_of(qs, count, page)
     locations = practitioner_locations([p.pk for p in items])
     return searchset(
         request,
@@ -312,7 +317,7 @@ def location_search(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(name__icontains=name.strip())
     for city in params.getlist("address-city"):
         qs = qs.filter(city__istartswith=city.strip())
-    items = list(qs[(page - 1) * count : page * count]) if count else []
+    items = page_of(qs, count, page)
     return searchset(
         request,
         "Location",
@@ -569,7 +574,7 @@ def appointment_type(request: HttpRequest) -> HttpResponse:
             status__in=[ours for s in statuses for ours in res.STATUS_FROM_FHIR.get(s, [])]
         )
     qs = qs.order_by("start", "pk")
-    items = list(qs[(page - 1) * count : page * count]) if count else []
+    items = page_of(qs, count, page)
     return searchset(
         request,
         "Appointment",

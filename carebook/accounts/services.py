@@ -8,8 +8,9 @@ from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, PermissionDenied
 
 
-def _ensure_staff(by: User) -> None:
-    if not by.is_staff:
+def ensure_staff(by: User) -> None:
+    """Refuse anyone but active clinic staff."""
+    if not by.is_authenticated or not by.is_staff:
         raise PermissionDenied()
 
 
@@ -29,7 +30,7 @@ def patient_register(
 @transaction.atomic
 def user_approve(*, user: User, by: User) -> User:
     """Activate a pending account (a practitioner is verified separately, in clinic)."""
-    _ensure_staff(by)
+    ensure_staff(by)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.state != User.State.PENDING:
         raise IllegalTransition("Only a pending account can be approved.")
@@ -41,7 +42,7 @@ def user_approve(*, user: User, by: User) -> User:
 
 @transaction.atomic
 def user_suspend(*, user: User, by: User) -> User:
-    _ensure_staff(by)
+    ensure_staff(by)
     if user.pk == by.pk:
         raise IllegalTransition("You cannot suspend your own account.")
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -55,7 +56,7 @@ def user_suspend(*, user: User, by: User) -> User:
 
 @transaction.atomic
 def user_reactivate(*, user: User, by: User) -> User:
-    _ensure_staff(by)
+    ensure_staff(by)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.state != User.State.SUSPENDED:
         raise IllegalTransition("Only a suspended account can be reactivated.")

@@ -4,21 +4,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
+from carebook.accounts.services import ensure_staff
 from carebook.clinic.models import ContactMessage, Practitioner
 from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, PermissionDenied
 from carebook.core.timeutils import now as utcnow
 
 
-def _ensure_staff(by: User) -> None:
-    if not by.is_authenticated or not by.is_staff:
-        raise PermissionDenied()
-
-
 @transaction.atomic
 def practitioner_verify(*, practitioner: Practitioner, by: User) -> Practitioner:
     """Mark a practitioner verified by `by`; a pending account becomes active with it."""
-    _ensure_staff(by)
+    ensure_staff(by)
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     if practitioner.is_verified:
         raise IllegalTransition(_("This practitioner is already verified."))
@@ -37,7 +33,7 @@ def practitioner_verify(*, practitioner: Practitioner, by: User) -> Practitioner
 @transaction.atomic
 def practitioner_unverify(*, practitioner: Practitioner, by: User) -> Practitioner:
     """Withdraw a practitioner's verification; they take no new bookings until verified again."""
-    _ensure_staff(by)
+    ensure_staff(by)
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     if not practitioner.is_verified:
         raise IllegalTransition(_("This practitioner is not verified."))
@@ -64,7 +60,7 @@ def contact_message_create(*, name: str, email: str, subject: str, message: str,
 @transaction.atomic
 def contact_message_mark_handled(*, message: ContactMessage, by: User) -> ContactMessage:
     """Record that staff have dealt with a contact-form message."""
-    _ensure_staff(by)
+    ensure_staff(by)
     message = ContactMessage.objects.select_for_update().get(pk=message.pk)
     if message.handled_at is not None:
         raise IllegalTransition(_("This message is already marked as handled."))
@@ -276,7 +272,7 @@ def practitioner_registration_reject(
     and the reason is kept in the admin log under `by`'s name."""
     from carebook.accounts.services import user_suspend
 
-    _ensure_staff(by)
+    ensure_staff(by)
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("Give the reason for rejecting this registration."))
@@ -332,7 +328,7 @@ def practitioner_create_by_staff(
     by `by`, one service, default booking rules and weekly hours at one location."""
     from carebook.scheduling.models import AvailabilityWindow, BookingRules
 
-    _ensure_staff(by)
+    ensure_staff(by)
     days = sorted(set(weekdays))
     if not days or any(day not in range(7) for day in days):
         raise InvalidInput(_("Choose at least one working day."))

@@ -22,22 +22,22 @@ def clinic_with_cardiologist(**rules):
     )
     practitioner.specialties.add(cardiology)
     practitioner.languages.add(hindi)
-    rules.setdefault("min_notice", 0)
+    rules.setdefault("min_notice", 60)  # no slot can start while a test clicks
     return bookable_calendar(practitioner=practitioner, start=time(8), end=time(20), **rules)
 
 
 def free_starts(cal, days=7):
-    today = timezone.now().astimezone(cal.location.tz).date()
-    return [
-        s.start
-        for s in slots_free(
-            practitioner=cal.practitioner,
-            service=cal.service,
-            start_date=today,
-            end_date=today + timedelta(days=days),
-            location=cal.location,
-        )
-    ]
+    """Free starts at least an hour away, so none slips into the past while a test runs."""
+    now = timezone.now()
+    today = now.astimezone(cal.location.tz).date()
+    slots = slots_free(
+        practitioner=cal.practitioner,
+        service=cal.service,
+        start_date=today,
+        end_date=today + timedelta(days=days),
+        location=cal.location,
+    )
+    return [s.start for s in slots if s.start > now + timedelta(hours=1)]
 
 
 def book_directly(cal, patient, start):

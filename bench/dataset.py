@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from carebook.accounts.models import User
+from carebook.booking import availability
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.core.timeutils import to_utc, zone
@@ -355,13 +356,13 @@ def booking_tasks(directory: Directory, *, per_practitioner: int = 40) -> list[B
     practitioners. Each practitioner's patient books with them only, so patients never clash."""
     ids = directory.practitioner_ids
     pracs = Practitioner.objects.select_related("user").in_bulk(ids)
-    services = selectors.default_services(ids)
+    services = availability.default_services(ids)
     for s in services.values():
         s.practitioner = pracs[s.practitioner_id]
     locations = Location.objects.in_bulk()
     windows = selectors.windows_for(ids)
     rules = selectors.rules_for(ids)
-    busy = selectors.busy_for(ids, NOW - timedelta(days=2), NOW + timedelta(days=40))
+    busy = availability.busy_for(ids, NOW - timedelta(days=2), NOW + timedelta(days=40))
     today = NOW.astimezone(zone("Asia/Kolkata")).date()
     per: list[list[BookingTask]] = []
     for pid in ids:

@@ -165,10 +165,11 @@ def bench_slots(single, *, runs: int, do_profile: bool) -> dict:
 
     from bench.dataset import NOW
     from bench.measure import time_calls
+    from carebook.booking import availability
     from carebook.scheduling import engine, selectors
 
     def selector():
-        return selectors.slots_free(
+        return availability.slots_free(
             practitioner=single.practitioner,
             service=single.service,
             start_date=single.start_date,
@@ -180,7 +181,7 @@ def bench_slots(single, *, runs: int, do_profile: bool) -> dict:
     span_start = datetime.combine(single.start_date - timedelta(days=2), time.min, UTC)
     span_end = datetime.combine(single.end_date + timedelta(days=2), time.min, UTC)
     windows = selectors.windows_for([pid])[pid]
-    busy = selectors.busy_for([pid], span_start, span_end)[pid]
+    busy = availability.busy_for([pid], span_start, span_end)[pid]
     rules = selectors.rules_for([pid])[pid]
     duration = timedelta(minutes=single.service.duration_minutes)
 
@@ -218,12 +219,12 @@ def bench_slots(single, *, runs: int, do_profile: bool) -> dict:
 def bench_next(directory, *, runs: int, do_profile: bool) -> dict:
     from bench.dataset import NOW
     from bench.measure import time_calls
-    from carebook.scheduling import selectors
+    from carebook.booking import availability
 
     ids = directory.practitioner_ids
 
     def call():
-        return selectors.next_free_slots(practitioner_ids=ids, now=NOW)
+        return availability.next_free_slots(practitioner_ids=ids, now=NOW)
 
     result = call()
     found = [s for s in result.values() if s is not None]

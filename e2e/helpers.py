@@ -3,11 +3,11 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from carebook.accounts.tests.factories import PatientFactory
+from carebook.booking.availability import slots_free
 from carebook.booking.services import appointment_book
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.models import Language, Specialty
 from carebook.clinic.tests.factories import PractitionerFactory
-from carebook.scheduling.selectors import slots_free
 
 PASSWORD = "pw-for-tests-1"
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
+from carebook.booking.availability import slots_free
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.status import TRANSITIONS, party_of
 from carebook.clinic.models import Location, Practitioner, Service
@@ -18,7 +19,7 @@ from carebook.core.timeutils import now as utcnow
 from carebook.notifications.services import notify_appointment_event
 from carebook.scheduling import engine
 from carebook.scheduling.models import BookingRules
-from carebook.scheduling.selectors import rules_to_engine, slots_free
+from carebook.scheduling.selectors import rules_to_engine
 
 
 def history_record(

@@ -11,15 +11,15 @@ from django.views.decorators.http import require_POST
 
 from carebook.billing.selectors import payment_due_at_booking
 from carebook.booking import services
+from carebook.booking.availability import slots_free
 from carebook.booking.forms import BookingForm, ReasonForm
+from carebook.booking.picker import picker_from_params
 from carebook.booking.selectors import appointment_get_for, appointment_list_for_patient
 from carebook.booking.status import allowed_actions
 from carebook.clinic.models import Service
 from carebook.clinic.selectors import practitioner_locations, practitioners_bookable
 from carebook.core.errors import DomainError, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
-from carebook.scheduling.picker import picker_from_params
-from carebook.scheduling.selectors import slots_free
 
 
 class _SlotRequest:

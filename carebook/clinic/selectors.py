@@ -8,17 +8,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 
 from carebook.accounts.models import User
+from carebook.booking.availability import busy_for, default_durations, next_free_slots
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.core.timeutils import now as utcnow
 from carebook.records.selectors import practitioner_ids_by_rating, ratings_for
 from carebook.scheduling import engine
-from carebook.scheduling.selectors import (
-    busy_for,
-    default_durations,
-    next_free_slots,
-    rules_for,
-    windows_for,
-)
+from carebook.scheduling.selectors import rules_for, windows_for
 
 SORTS = ("earliest", "fee", "fee_desc", "experience", "rating")
 

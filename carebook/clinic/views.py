@@ -5,13 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from carebook.booking.availability import next_free_slots
+from carebook.booking.picker import picker_from_params
 from carebook.clinic.forms import ContactForm, DirectoryForm
 from carebook.clinic.models import Service, Specialty
 from carebook.clinic.selectors import practitioner_search, practitioners_bookable
 from carebook.clinic.services import contact_message_create
 from carebook.records.selectors import ratings_for, reviews_for_practitioner
-from carebook.scheduling.picker import picker_from_params
-from carebook.scheduling.selectors import next_free_slots
 
 
 def home(request):

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from carebook.accounts.models import User
 from carebook.accounts.services import patient_register, practitioner_register
+from carebook.booking.availability import slots_free
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.services import (
     appointment_book,
@@ -43,7 +44,7 @@ from carebook.core.timeutils import now as utcnow
 from carebook.core.timeutils import zone
 from carebook.scheduling import engine
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
-from carebook.scheduling.selectors import rules_to_engine, slots_free
+from carebook.scheduling.selectors import rules_to_engine
 
 SEED = 20250101
 HOME_ZONE = "Asia/Kolkata"

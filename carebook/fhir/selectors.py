@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 
 from carebook.accounts.models import User
+from carebook.booking.availability import slots_free
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.selectors import appointment_visible_to
 from carebook.clinic.models import Location, Practitioner, Service
@@ -12,7 +13,6 @@ from carebook.clinic.selectors import practitioners_bookable
 from carebook.fhir.resources import SlotKey
 from carebook.scheduling import engine
 from carebook.scheduling.models import AvailabilityWindow
-from carebook.scheduling.selectors import slots_free
 
 
 def practitioners_listed() -> QuerySet[Practitioner]:

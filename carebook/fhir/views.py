@@ -26,6 +26,7 @@ from carebook.api.lookups import (
     booking_service,
 )
 from carebook.api.selectors import locations_by_id, user_get
+from carebook.booking.availability import default_services
 from carebook.booking.models import Appointment
 from carebook.booking.services import (
     appointment_book,
@@ -59,7 +60,7 @@ from carebook.fhir.selectors import (
     schedule_pairs,
     slot_is_busy,
 )
-from carebook.scheduling.selectors import DEFAULT_RULES, default_services
+from carebook.scheduling.selectors import DEFAULT_RULES
 
 logger = logging.getLogger(__name__)
 

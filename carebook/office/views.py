@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carebook.accounts import services as account_services
+from carebook.booking.availability import next_free_slots
 from carebook.clinic import services as clinic_services
 from carebook.clinic.selectors import practitioner_locations
 from carebook.core.errors import DomainError
@@ -25,7 +26,6 @@ from carebook.office.forms import (
     RejectForm,
     UserFilterForm,
 )
-from carebook.scheduling.selectors import next_free_slots
 
 PER_PAGE = 25
 NEW_PASSWORD = "office_new_password"

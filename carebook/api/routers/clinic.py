@@ -26,6 +26,7 @@ from carebook.api.selectors import (
     practitioner_get_bookable,
     specialty_list,
 )
+from carebook.booking.availability import default_services, next_free_slots, slots_free
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.selectors import (
     DirectoryFilters,
@@ -36,7 +37,6 @@ from carebook.clinic.selectors import (
 from carebook.core.errors import InvalidInput
 from carebook.core.timeutils import zone
 from carebook.scheduling import engine
-from carebook.scheduling.selectors import default_services, next_free_slots, slots_free
 
 router = Router(tags=["directory"])
 

@@ -7,6 +7,7 @@ from django.contrib.admin.models import LogEntry
 
 from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory, UserFactory
+from carebook.booking.availability import next_free_slots
 from carebook.clinic.models import Practitioner
 from carebook.clinic.selectors import practitioners_bookable
 from carebook.clinic.services import (
@@ -16,7 +17,6 @@ from carebook.clinic.services import (
 )
 from carebook.clinic.tests.factories import LocationFactory, PractitionerFactory, SpecialtyFactory
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
-from carebook.scheduling.selectors import next_free_slots
 
 pytestmark = pytest.mark.django_db
 

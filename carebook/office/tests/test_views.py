@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory, UserFactory
+from carebook.booking.availability import next_free_slots
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book
 from carebook.booking.tests.factories import bookable_calendar
@@ -17,7 +18,6 @@ from carebook.clinic.tests.factories import (
     PractitionerFactory,
     SpecialtyFactory,
 )
-from carebook.scheduling.selectors import next_free_slots
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,11 @@ from django.contrib.auth.models import AnonymousUser
 
 from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory, UserFactory
+from carebook.booking.availability import slots_free
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.tests.factories import LocationFactory, PractitionerFactory
 from carebook.core.errors import InvalidInput, PermissionDenied
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
-from carebook.scheduling.selectors import slots_free
 from carebook.scheduling.services import (
     availability_window_create,
     availability_window_delete,

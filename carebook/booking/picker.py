@@ -4,10 +4,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from carebook.booking.availability import slots_free
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.clinic.selectors import practitioner_locations
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling.engine import Slot
-from carebook.scheduling.selectors import slots_free
+from carebook.scheduling.selectors import rules_for
 
 
 @dataclass
@@ -89,9 +91,6 @@ def picker_from_params(*, practitioner: Practitioner, params) -> tuple[Picker | 
 
     Returns (picker or None when nothing is bookable, services, locations).
     """
-    from carebook.clinic.selectors import practitioner_locations
-    from carebook.scheduling.selectors import rules_for
-
     services = list(practitioner.services.filter(is_active=True))
     locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
     if not services or not locations:

@@ -1,0 +1,142 @@
+"""Free time: windows and rules from scheduling, busy time from appointments and time off."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import connection
+
+from carebook.booking.models import Appointment
+from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.db import EpochSeconds
+from carebook.core.timeutils import now as utcnow
+from carebook.scheduling import engine
+from carebook.scheduling.models import TimeOff
+from carebook.scheduling.selectors import windows_and_rules_for
+
+
+def busy_for(
+    practitioner_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """Busy intervals (epoch seconds) of each practitioner touching [start, end).
+
+    Active appointments' holds (an expired API hold no longer counts) and time off.
+    """
+    ids = list(practitioner_ids)
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if not ids:
+        return out
+    now = now or utcnow()
+    appointments = (
+        Appointment.objects.filter(
+            practitioner_id__in=ids,
+            status__in=Appointment.ACTIVE_STATUSES,
+            hold_start__lt=end,
+            hold_end__gt=start,
+        )
+        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
+        .order_by()
+        .values_list("practitioner_id", EpochSeconds("hold_start"), EpochSeconds("hold_end"))
+    )
+    time_off = (
+        TimeOff.objects.filter(practitioner_id__in=ids, start__lt=end, end__gt=start)
+        .order_by()
+        .values_list("practitioner_id", EpochSeconds("start"), EpochSeconds("end"))
+    )
+    # One round trip, and plain tuples: Django's per-row conversion is not needed for ints.
+    sql, params = appointments.union(time_off, all=True).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pid, s, e in cursor.fetchall():
+            out[pid].append((s, e))
+    return out
+
+
+def slots_free(
+    *,
+    practitioner: Practitioner,
+    service: Service,
+    start_date: date,
+    end_date: date,
+    location: Location | None = None,
+    now: datetime | None = None,
+    rules: engine.Rules | None = None,
+) -> list[engine.Slot]:
+    """Free slots of one practitioner for one service over local dates start..end (inclusive)."""
+    now = now or utcnow()
+    pid = practitioner.pk
+    windows, found_rules = windows_and_rules_for([pid])
+    if not windows:
+        return []
+    span_start = datetime.combine(start_date - timedelta(days=2), time.min, UTC)
+    span_end = datetime.combine(end_date + timedelta(days=2), time.min, UTC)
+    return engine.free_slots(
+        windows=windows[pid],
+        busy=busy_for([pid], span_start, span_end, now=now).get(pid, []),
+        duration=timedelta(minutes=service.duration_minutes),
+        rules=rules or found_rules[pid],
+        start_date=start_date,
+        end_date=end_date,
+        now=now,
+        location_id=location.pk if location else None,
+    )
+
+
+def default_services(practitioner_ids: Iterable[int]) -> dict[int, Service]:
+    """Each practitioner's shortest active service: what search shows the next slot for."""
+    out: dict[int, Service] = {}
+    for service in Service.objects.filter(
+        practitioner_id__in=list(practitioner_ids), is_active=True
+    ).order_by("practitioner_id", "duration_minutes", "pk"):
+        out.setdefault(service.practitioner_id, service)
+    return out
+
+
+def default_durations(practitioner_ids: Iterable[int]) -> dict[int, int]:
+    """Minutes of each practitioner's shortest active service: what search shows slots for."""
+    out: dict[int, int] = {}
+    for pid, minutes in (
+        Service.objects.filter(practitioner_id__in=list(practitioner_ids), is_active=True)
+        .order_by("practitioner_id", "duration_minutes", "pk")
+        .values_list("practitioner_id", "duration_minutes")
+    ):
+        out.setdefault(pid, minutes)
+    return out
+
+
+# Most practitioners have a free slot within days; look there first, then to the horizon.
+NEAR_DAYS = 7
+
+
+def next_free_slots(
+    *, practitioner_ids: Iterable[int], now: datetime | None = None
+) -> dict[int, engine.Slot | None]:
+    """The earliest free slot of each practitioner (for its default service), in a few queries."""
+    now = now or utcnow()
+    ids = list(practitioner_ids)
+    durations = default_durations(ids)
+    windows, rules = windows_and_rules_for(ids)
+    result: dict[int, engine.Slot | None] = dict.fromkeys(ids)
+    pending = [pid for pid in ids if pid in durations and windows.get(pid)]
+    near = now + timedelta(days=NEAR_DAYS)
+    for until in (near, None):
+        if not pending:
+            break
+        horizon = max(rules[pid].max_days_ahead for pid in pending)
+        end = near if until else now + timedelta(days=horizon)
+        busy = busy_for(pending, now - timedelta(days=1), end + timedelta(days=1), now=now)
+        missing = []
+        for pid in pending:
+            slot = engine.first_free_slot(
+                windows=windows[pid],
+                busy=busy.get(pid, ()),
+                duration=timedelta(minutes=durations[pid]),
+                rules=rules[pid],
+                now=now,
+                until=until,
+            )
+            result[pid] = slot
+            if slot is None:
+                missing.append(pid)
+        pending = missing
+    return result

@@ -13,10 +13,10 @@ from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.status import TRANSITIONS, party_of
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
+from carebook.core.events import APPOINTMENT_CHANGED, emit
 from carebook.core.locking import lock
 from carebook.core.timeutils import ensure_aware
 from carebook.core.timeutils import now as utcnow
-from carebook.notifications.services import notify_appointment_event
 from carebook.scheduling import engine
 from carebook.scheduling.models import BookingRules
 from carebook.scheduling.selectors import rules_to_engine
@@ -33,7 +33,8 @@ def history_record(
         to_status=appointment.status,
         reason=reason,
     )
-    notify_appointment_event(history=history)  # same transaction: no change, no message
+    # Handlers (messages, money) enqueue their tasks in this transaction: no change, no task.
+    emit(APPOINTMENT_CHANGED, history=history)
 
 
 def _check_booking_input(
@@ -292,16 +293,11 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel an active appointment; patients only before the practitioner's cut-off.
 
-    A paid appointment is refunded in the same transaction, as the clinic's policy says.
+    Money paid for it is settled by billing after commit, as the clinic's policy says.
     """
-    from carebook.billing.services import refund_for_cancellation
-
-    now = now or utcnow()
-    appointment = _transition(
-        appointment=appointment, action="cancel", by=by, reason=reason, now=now
+    return _transition(
+        appointment=appointment, action="cancel", by=by, reason=reason, now=now or utcnow()
     )
-    refund_for_cancellation(appointment=appointment, by=None, now=now)
-    return appointment
 
 
 @transaction.atomic(durable=True)

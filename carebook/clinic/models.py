@@ -27,6 +27,20 @@ class Clinic(models.Model):
         default=False,
         help_text=_("New patient accounts wait for staff approval before they can book."),
     )
+    payment_at_booking = models.BooleanField(
+        _("payment at booking"),
+        default=False,
+        help_text=_(
+            "Patients pay online when they book; until paid the slot is only held. Otherwise "
+            "they pay at the clinic."
+        ),
+    )
+    max_active_holds = models.PositiveSmallIntegerField(
+        _("active holds per patient"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("How many slots one patient may hold at once while paying or booking."),
+    )
 
     class Meta:
         verbose_name = _("clinic")

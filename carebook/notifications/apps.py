@@ -5,3 +5,9 @@ class NotificationsConfig(AppConfig):
     name = "carebook.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self):
+        from carebook.core import events
+        from carebook.notifications import services
+
+        events.subscribe(events.APPOINTMENT_CHANGED, services.notify_appointment_event)

@@ -1,0 +1,31 @@
+"""Domain events: a lower app says what happened; higher apps react, after commit, in tasks.
+
+`emit` runs every handler subscribed to the event inside the emitter's transaction. A handler
+only writes to the task outbox (enqueues a task, which is a row in the same database) or to its
+own tables, so its reaction exists exactly when the change does, and anything slow or external
+(a gateway, SMTP, a webhook) runs later in the task, after commit. Handlers subscribe in their
+app's `AppConfig.ready()`, so every process has the same registry.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+
+Handler = Callable[..., None]
+
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+APPOINTMENT_CHANGED = "appointment.changed"
+PRACTITIONER_REGISTERED = "practitioner.registered"
+CONTACT_MESSAGE_RECEIVED = "contact_message.received"
+
+
+def subscribe(event: str, handler: Handler) -> None:
+    """Run `handler(**payload)` whenever `event` is emitted (once, however often subscribed)."""
+    if handler not in _handlers[event]:
+        _handlers[event].append(handler)
+
+
+def emit(event: str, **payload) -> None:
+    """Tell every subscriber of `event`, inside the caller's transaction."""
+    for handler in _handlers.get(event, ()):
+        handler(**payload)

@@ -39,6 +39,8 @@ class Appointment(models.Model):
     reason = models.TextField(_("reason or symptoms"), blank=True, max_length=2000)
     status = models.CharField(_("status"), max_length=16, choices=Status, db_index=True)
     held_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    # Booked under the clinic's pay-at-booking policy: while held, only a payment books it.
+    payment_due = models.BooleanField(_("payment due"), default=False)
     price = models.DecimalField(
         _("price (INR)"), max_digits=10, decimal_places=2, default=Decimal("0")
     )

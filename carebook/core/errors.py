@@ -32,3 +32,15 @@ class PermissionDenied(DomainError):
 class InvalidInput(DomainError):
     code = "invalid_input"
     default_message = _("Some of the details are not valid.")
+
+
+class PaymentRequired(IllegalTransition):
+    code = "payment_required"
+    default_message = _("This booking is confirmed once it is paid.")
+
+
+class HoldLimitReached(IllegalTransition):
+    code = "hold_limit_reached"
+    default_message = _(
+        "You are already holding as many slots as the clinic allows. Book or release one first."
+    )

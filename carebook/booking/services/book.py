@@ -1,4 +1,10 @@
-"""Writes on appointments. Each is one transaction: lock, check, write, record history."""
+"""Taking a slot: book it, or hold it while the patient pays or a client completes the booking.
+
+Every door (web, REST, FHIR, staff on behalf) books through `appointment_book`, which decides from
+the clinic's policy whether the slot is booked now or held until paid, and refuses what the
+policy refuses (account state, verification, hold cap). Each write is one transaction: lock the
+practitioner then the patient, re-ask the engine for this exact slot, insert, history row.
+"""
 
 from datetime import datetime, timedelta
 
@@ -9,11 +15,18 @@ from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
 from carebook.booking.availability import slots_free
-from carebook.booking.models import Appointment, AppointmentHistory
-from carebook.booking.status import TRANSITIONS, party_of
-from carebook.clinic.models import Location, Practitioner, Service
-from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
-from carebook.core.events import APPOINTMENT_CHANGED, emit
+from carebook.booking.models import Appointment
+from carebook.booking.services.history import history_record
+from carebook.booking.status import party_of
+from carebook.clinic.models import Clinic, Location, Practitioner, Service
+from carebook.core.errors import (
+    HoldLimitReached,
+    IllegalTransition,
+    InvalidInput,
+    PaymentRequired,
+    PermissionDenied,
+    SlotUnavailable,
+)
 from carebook.core.locking import lock
 from carebook.core.timeutils import ensure_aware
 from carebook.core.timeutils import now as utcnow
@@ -22,19 +35,13 @@ from carebook.scheduling.models import BookingRules
 from carebook.scheduling.selectors import rules_to_engine
 
 
-def history_record(
-    appointment: Appointment, *, by: User | None, action: str, from_status: str, reason: str = ""
-) -> None:
-    history = AppointmentHistory.objects.create(
-        appointment=appointment,
-        by=by,
-        action=action,
-        from_status=from_status,
-        to_status=appointment.status,
-        reason=reason,
-    )
-    # Handlers (messages, money) enqueue their tasks in this transaction: no change, no task.
-    emit(APPOINTMENT_CHANGED, history=history)
+def payment_due_at_booking(*, patient: User, service: Service, by: User, clinic: Clinic) -> bool:
+    """Whether this booking waits for an online payment before it is booked.
+
+    Only a patient booking for themself pays at booking (staff take payment at the counter),
+    and only for a visit with a fee.
+    """
+    return clinic.payment_at_booking and by.pk == patient.pk and service.effective_price > 0
 
 
 def _check_booking_input(
@@ -73,7 +80,16 @@ def _check_booking_input(
         raise InvalidInput(_("Please keep the reason under 2000 characters."))
 
 
-def _book(
+def _ensure_hold_allowed(*, patient: User, clinic: Clinic, now: datetime) -> None:
+    """Refuse a new hold when the patient already holds as many live slots as allowed."""
+    live = Appointment.objects.filter(
+        patient=patient, status=Appointment.Status.HELD, held_until__gt=now
+    ).count()
+    if live >= clinic.max_active_holds:
+        raise HoldLimitReached()
+
+
+def book_slot(
     *,
     patient: User,
     practitioner: Practitioner,
@@ -101,6 +117,13 @@ def _book(
     lock(Practitioner, practitioner.pk)
     lock(User, patient.pk)
     _release_expired_holds(practitioner=practitioner, patient=patient, now=now)
+    clinic = Clinic.current()
+    pay_first = rescheduled_from is None and payment_due_at_booking(
+        patient=patient, service=service, by=by, clinic=clinic
+    )
+    hold = hold or pay_first
+    if hold:
+        _ensure_hold_allowed(patient=patient, clinic=clinic, now=now)
 
     rules_row = BookingRules.objects.filter(practitioner=practitioner).first()
     rules = rules_to_engine(rules_row)
@@ -144,6 +167,7 @@ def _book(
         reason=reason.strip(),
         status=status,
         held_until=now + hold_duration() if hold else None,
+        payment_due=pay_first,
         price=service.effective_price,
         rescheduled_from=rescheduled_from,
         booked_by=by,
@@ -191,8 +215,13 @@ def appointment_book(
     by: User,
     now: datetime | None = None,
 ) -> Appointment:
-    """Book a free slot; 'confirmed' when the practitioner auto-confirms, else 'requested'."""
-    return _book(
+    """Book a free slot for `patient`: the one way every door books.
+
+    'confirmed' when the practitioner auto-confirms, else 'requested'; but when the clinic takes
+    payment at booking and the patient books for themself, the slot is only held
+    (`payment_due`) until billing records the payment (see `hold_convert`).
+    """
+    return book_slot(
         patient=patient,
         practitioner=practitioner,
         service=service,
@@ -202,154 +231,6 @@ def appointment_book(
         reason=reason,
         by=by,
         now=now or utcnow(),
-    )
-
-
-def _transition(
-    *,
-    appointment: Appointment,
-    action: str,
-    by: User,
-    reason: str,
-    now: datetime,
-    record_as: str = "",
-) -> Appointment:
-    transition = TRANSITIONS[action]
-    appointment = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("practitioner", "practitioner__booking_rules")
-        .get(pk=appointment.pk)
-    )
-    party = party_of(appointment, by)
-    if party is None or party not in transition.parties:
-        raise PermissionDenied()
-    if appointment.status not in transition.sources:
-        raise IllegalTransition(
-            _("A %(status)s appointment cannot be %(action)s.")
-            % {"status": appointment.get_status_display().lower(), "action": _ACTION_WORDS[action]}
-        )
-    if transition.after_start_only and now < appointment.start:
-        raise IllegalTransition(_("This can only be recorded once the appointment has started."))
-    if action == "cancel" and party == "patient":
-        rules = getattr(appointment.practitioner, "booking_rules", None)
-        cutoff_hours = (
-            rules.cancellation_cutoff_hours
-            if rules
-            else BookingRules._meta.get_field("cancellation_cutoff_hours").default
-        )
-        if now > appointment.start - timedelta(hours=cutoff_hours):
-            raise IllegalTransition(
-                _(
-                    "Appointments can be cancelled online until %(hours)d hours before they "
-                    "start. Please call the clinic."
-                )
-                % {"hours": cutoff_hours}
-            )
-    if action == "reject" and not reason.strip():
-        raise InvalidInput(_("Please give a reason for rejecting."))
-    from_status = appointment.status
-    appointment.status = transition.target
-    appointment.save(update_fields=["status", "updated_at"])
-    history_record(
-        appointment,
-        by=by,
-        action=record_as or action,
-        from_status=from_status,
-        reason=reason.strip(),
-    )
-    return appointment
-
-
-_ACTION_WORDS = {
-    "confirm": "confirmed",
-    "reject": "rejected",
-    "cancel": "cancelled",
-    "complete": "completed",
-    "no_show": "marked as a no-show",
-}
-
-
-@transaction.atomic(durable=True)
-def appointment_confirm(
-    *, appointment: Appointment, by: User, now: datetime | None = None
-) -> Appointment:
-    return _transition(
-        appointment=appointment, action="confirm", by=by, reason="", now=now or utcnow()
-    )
-
-
-@transaction.atomic(durable=True)
-def appointment_reject(
-    *, appointment: Appointment, by: User, reason: str, now: datetime | None = None
-) -> Appointment:
-    return _transition(
-        appointment=appointment, action="reject", by=by, reason=reason, now=now or utcnow()
-    )
-
-
-@transaction.atomic(durable=True)
-def appointment_cancel(
-    *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
-) -> Appointment:
-    """Cancel an active appointment; patients only before the practitioner's cut-off.
-
-    Money paid for it is settled by billing after commit, as the clinic's policy says.
-    """
-    return _transition(
-        appointment=appointment, action="cancel", by=by, reason=reason, now=now or utcnow()
-    )
-
-
-@transaction.atomic(durable=True)
-def appointment_complete(
-    *, appointment: Appointment, by: User, now: datetime | None = None
-) -> Appointment:
-    return _transition(
-        appointment=appointment, action="complete", by=by, reason="", now=now or utcnow()
-    )
-
-
-@transaction.atomic(durable=True)
-def appointment_mark_no_show(
-    *, appointment: Appointment, by: User, now: datetime | None = None
-) -> Appointment:
-    return _transition(
-        appointment=appointment, action="no_show", by=by, reason="", now=now or utcnow()
-    )
-
-
-@transaction.atomic(durable=True)
-def appointment_reschedule(
-    *,
-    appointment: Appointment,
-    start: datetime,
-    by: User,
-    location: Location | None = None,
-    service: Service | None = None,
-    reason: str = "",
-    now: datetime | None = None,
-) -> Appointment:
-    """Move an active appointment: cancel it and book the new time in one step, linked."""
-    now = now or utcnow()
-    old = _transition(
-        appointment=appointment,
-        action="cancel",
-        by=by,
-        reason=reason,
-        now=now,
-        record_as="reschedule",
-    )
-    return _book(
-        patient=old.patient,
-        practitioner=old.practitioner,
-        service=service or old.service,
-        location=location or old.location,
-        start=start,
-        mode=old.mode,
-        reason=old.reason,
-        by=by,
-        now=now,
-        rescheduled_from=old,
     )
 
 
@@ -366,8 +247,11 @@ def appointment_hold(
     by: User,
     now: datetime | None = None,
 ) -> Appointment:
-    """Keep a free slot for a few minutes while the booking is completed elsewhere."""
-    return _book(
+    """Keep a free slot for a few minutes while the booking is completed elsewhere.
+
+    A patient may hold at most the clinic's `max_active_holds` live slots at once.
+    """
+    return book_slot(
         patient=patient,
         practitioner=practitioner,
         service=service,
@@ -381,10 +265,13 @@ def appointment_hold(
     )
 
 
-def hold_convert(*, appointment: Appointment, by: User, now: datetime) -> Appointment:
+def hold_convert(
+    *, appointment: Appointment, by: User, now: datetime, paid: bool = False
+) -> Appointment:
     """Turn a live hold into a booking inside the caller's transaction (see appointment_book_held).
 
-    For writes that must commit together with the booking, such as a payment.
+    For writes that must commit together with the booking, such as a payment: a hold that waits
+    for payment is booked only with `paid=True`, which billing passes when the charge succeeded.
     """
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
@@ -397,6 +284,8 @@ def hold_convert(*, appointment: Appointment, by: User, now: datetime) -> Appoin
         raise IllegalTransition(_("Only a held appointment can be booked this way."))
     if appointment.held_until <= now:
         raise SlotUnavailable(_("The hold on this slot has expired. Please pick a slot again."))
+    if appointment.payment_due and not paid:
+        raise PaymentRequired()
     rules = getattr(appointment.practitioner, "booking_rules", None)
     auto = rules.auto_confirm if rules else False
     appointment.status = Appointment.Status.CONFIRMED if auto else Appointment.Status.REQUESTED

@@ -1,0 +1,39 @@
+"""Writes on appointments. Each is one transaction: lock, check, write, record history."""
+
+from carebook.booking.services.book import (
+    appointment_book,
+    appointment_book_held,
+    appointment_hold,
+    book_slot,
+    hold_convert,
+    hold_duration,
+    hold_release,
+    payment_due_at_booking,
+)
+from carebook.booking.services.history import history_record
+from carebook.booking.services.transitions import (
+    appointment_cancel,
+    appointment_complete,
+    appointment_confirm,
+    appointment_mark_no_show,
+    appointment_reject,
+    appointment_reschedule,
+)
+
+__all__ = [
+    "appointment_book",
+    "appointment_book_held",
+    "appointment_cancel",
+    "appointment_complete",
+    "appointment_confirm",
+    "appointment_hold",
+    "appointment_mark_no_show",
+    "appointment_reject",
+    "appointment_reschedule",
+    "book_slot",
+    "history_record",
+    "hold_convert",
+    "hold_duration",
+    "hold_release",
+    "payment_due_at_booking",
+]

@@ -1,0 +1,164 @@
+"""Status changes of an existing appointment, through the status machine."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from carebook.accounts.models import User
+from carebook.booking.models import Appointment
+from carebook.booking.services.book import book_slot
+from carebook.booking.services.history import history_record
+from carebook.booking.status import TRANSITIONS, party_of
+from carebook.clinic.models import Location, Service
+from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
+from carebook.core.timeutils import now as utcnow
+from carebook.scheduling.models import BookingRules
+
+
+def _transition(
+    *,
+    appointment: Appointment,
+    action: str,
+    by: User,
+    reason: str,
+    now: datetime,
+    record_as: str = "",
+) -> Appointment:
+    transition = TRANSITIONS[action]
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("practitioner", "practitioner__booking_rules")
+        .get(pk=appointment.pk)
+    )
+    party = party_of(appointment, by)
+    if party is None or party not in transition.parties:
+        raise PermissionDenied()
+    if appointment.status not in transition.sources:
+        raise IllegalTransition(
+            _("A %(status)s appointment cannot be %(action)s.")
+            % {"status": appointment.get_status_display().lower(), "action": _ACTION_WORDS[action]}
+        )
+    if transition.after_start_only and now < appointment.start:
+        raise IllegalTransition(_("This can only be recorded once the appointment has started."))
+    if action == "cancel" and party == "patient":
+        rules = getattr(appointment.practitioner, "booking_rules", None)
+        cutoff_hours = (
+            rules.cancellation_cutoff_hours
+            if rules
+            else BookingRules._meta.get_field("cancellation_cutoff_hours").default
+        )
+        if now > appointment.start - timedelta(hours=cutoff_hours):
+            raise IllegalTransition(
+                _(
+                    "Appointments can be cancelled online until %(hours)d hours before they "
+                    "start. Please call the clinic."
+                )
+                % {"hours": cutoff_hours}
+            )
+    if action == "reject" and not reason.strip():
+        raise InvalidInput(_("Please give a reason for rejecting."))
+    from_status = appointment.status
+    appointment.status = transition.target
+    appointment.save(update_fields=["status", "updated_at"])
+    history_record(
+        appointment,
+        by=by,
+        action=record_as or action,
+        from_status=from_status,
+        reason=reason.strip(),
+    )
+    return appointment
+
+
+_ACTION_WORDS = {
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "cancel": "cancelled",
+    "complete": "completed",
+    "no_show": "marked as a no-show",
+}
+
+
+@transaction.atomic(durable=True)
+def appointment_confirm(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="confirm", by=by, reason="", now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_reject(
+    *, appointment: Appointment, by: User, reason: str, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="reject", by=by, reason=reason, now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_cancel(
+    *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    """Cancel an active appointment; patients only before the practitioner's cut-off.
+
+    Money paid for it is settled by billing after commit, as the clinic's policy says.
+    """
+    return _transition(
+        appointment=appointment, action="cancel", by=by, reason=reason, now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_complete(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="complete", by=by, reason="", now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_mark_no_show(
+    *, appointment: Appointment, by: User, now: datetime | None = None
+) -> Appointment:
+    return _transition(
+        appointment=appointment, action="no_show", by=by, reason="", now=now or utcnow()
+    )
+
+
+@transaction.atomic(durable=True)
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by: User,
+    location: Location | None = None,
+    service: Service | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an active appointment: cancel it and book the new time in one step, linked."""
+    now = now or utcnow()
+    old = _transition(
+        appointment=appointment,
+        action="cancel",
+        by=by,
+        reason=reason,
+        now=now,
+        record_as="reschedule",
+    )
+    return book_slot(
+        patient=old.patient,
+        practitioner=old.practitioner,
+        service=service or old.service,
+        location=location or old.location,
+        start=start,
+        mode=old.mode,
+        reason=old.reason,
+        by=by,
+        now=now,
+        rescheduled_from=old,
+    )

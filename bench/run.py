@@ -251,8 +251,8 @@ def bench_directory(*, runs: int) -> dict:
 
     from bench.dataset import NOW
     from bench.measure import time_calls
-    from carebook.clinic.forms import DirectoryForm
-    from carebook.clinic.selectors import DirectoryFilters, practitioner_search
+    from carebook.booking.directory import DirectoryFilters, practitioner_search
+    from carebook.web.forms import DirectoryForm
 
     request = RequestFactory().get("/practitioners/")
     request.user = AnonymousUser()

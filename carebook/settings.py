@@ -51,9 +51,11 @@ INSTALLED_APPS = [
     "carebook.fhir",
     "carebook.practice",
     "carebook.office",
+    "carebook.web",
     "carebook.notifications",
     "carebook.billing",
     "carebook.records",
+    "carebook.demo",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "carebook.core.context_processors.clinic",
+                "carebook.clinic.context_processors.clinic",
                 "carebook.notifications.context_processors.notifications",
             ],
         },

@@ -16,8 +16,7 @@ urlpatterns = [
     path("notifications/", include("carebook.notifications.urls")),
     path("billing/", include("carebook.billing.urls")),
     path("records/", include("carebook.records.urls")),
-    path("", include("carebook.booking.urls")),
-    path("", include("carebook.clinic.urls")),
+    path("", include("carebook.web.urls")),
 ]
 
 if settings.DEBUG:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts.models import FailedLogin, PatientProfile, User
 from carebook.accounts.services import user_approve, user_reactivate, user_suspend
+from carebook.core.access_log import AccessLog, access_log_record_reads
 from carebook.core.errors import DomainError
 
 
@@ -40,6 +41,17 @@ def run_service_action(
             _("%(done)s %(count)d %(name)s.") % {"done": done, "count": count, "name": name},
             messages.SUCCESS,
         )
+
+
+def profiles_read(request, profiles: Iterable[PatientProfile]) -> None:
+    """Log that the admin showed these patient profiles (birth date, blood group, contacts)."""
+    access_log_record_reads(
+        by=request.user,
+        what=AccessLog.What.PATIENT_PROFILE,
+        reads=[(p.user_id, p.pk) for p in profiles],
+        door=AccessLog.Door.ADMIN,
+        path=request.path,
+    )
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -184,6 +196,12 @@ class UserAdmin(DjangoUserAdmin):
             return [PatientProfileInline]
         return []
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        profile = getattr(obj, "patient_profile", None) if obj is not None else None
+        if profile is not None:
+            profiles_read(request, [profile])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         match = request.resolver_match
@@ -233,6 +251,18 @@ class PatientProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__full_name", "user__email", "user__phone", "emergency_contact_name")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            profiles_read(request, [obj])
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            profiles_read(request, changelist.result_list)
+        return response
 
 
 @admin.register(FailedLogin)

@@ -1,9 +1,8 @@
-"""Writes on accounts: registration, approval, suspension."""
+"""Writes on accounts: patient accounts, approval, suspension, the user's own profile."""
 
 from django.db import transaction
 
 from carebook.accounts.models import PatientProfile, User
-from carebook.clinic.models import Clinic
 from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, PermissionDenied
 
@@ -15,11 +14,14 @@ def ensure_staff(by: User) -> None:
 
 
 @transaction.atomic
-def patient_register(
-    *, email: str, password: str, full_name: str, phone: str = "", **profile
+def patient_create(
+    *, email: str, password: str, full_name: str, pending: bool, phone: str = "", **profile
 ) -> User:
-    """Create a patient; pending when the clinic approves patients, active otherwise."""
-    state = User.State.PENDING if Clinic.current().patients_need_approval else User.State.ACTIVE
+    """Create a patient with a profile; `pending` ones wait for staff approval before booking.
+
+    The clinic decides whether patients wait: see `clinic.services.patient_register`.
+    """
+    state = User.State.PENDING if pending else User.State.ACTIVE
     user = User.objects.create_user(
         email, password, full_name=full_name, phone=phone, role=User.Role.PATIENT, state=state
     )
@@ -64,34 +66,6 @@ def user_reactivate(*, user: User, by: User) -> User:
     user.save(update_fields=["state", "is_active"])
     audit_record(by=by, obj=user, message="Account reactivated")
     return user
-
-
-@transaction.atomic
-def practitioner_register(
-    *,
-    email: str,
-    password: str,
-    full_name: str,
-    phone: str = "",
-    specialties=(),
-    **profile,
-):
-    """Create a practitioner account that stays pending until staff verify it."""
-    from carebook.clinic.models import Practitioner
-    from carebook.notifications.services import notify_staff_practitioner_registered
-
-    user = User.objects.create_user(
-        email,
-        password,
-        full_name=full_name,
-        phone=phone,
-        role=User.Role.PRACTITIONER,
-        state=User.State.PENDING,
-    )
-    practitioner = Practitioner.objects.create(user=user, **profile)
-    practitioner.specialties.set(specialties)
-    notify_staff_practitioner_registered(practitioner=practitioner)
-    return practitioner
 
 
 @transaction.atomic

@@ -6,8 +6,6 @@ from carebook.accounts import views
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
-    path("register/", views.register, name="register"),
-    path("register/practitioner/", views.register_practitioner, name="register_practitioner"),
     path("pending/", views.pending, name="pending"),
     path("profile/", views.profile, name="profile"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -9,17 +9,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carebook.accounts import services, throttle
-from carebook.accounts.forms import (
-    LoginForm,
-    PatientProfileForm,
-    PatientRegistrationForm,
-    PractitionerRegistrationForm,
-    ProfileForm,
-)
+from carebook.accounts.forms import LoginForm, PatientProfileForm, ProfileForm
 from carebook.accounts.models import PatientProfile, User
 
 
-def _next_url(request, default: str) -> str:
+def safe_next_url(request, default: str) -> str:
+    """The `next` the request names if it stays on this site, else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -29,6 +24,7 @@ def _next_url(request, default: str) -> str:
 
 
 def home_for(user: User) -> str:
+    """Where a user lands after logging in."""
     if user.is_staff:
         return reverse_lazy("office:dashboard")
     if user.is_practitioner:
@@ -52,14 +48,14 @@ def login_view(request):
         elif form.is_valid():
             throttle.login_succeeded(email=email)
             login(request, form.user)
-            return redirect(_next_url(request, home_for(form.user)))
+            return redirect(safe_next_url(request, home_for(form.user)))
         else:
             throttle.login_failed(email=email, ip=ip)
             status = 400
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "next": _next_url(request, "")},
+        {"form": form, "next": safe_next_url(request, "")},
         status=status,
     )
 
@@ -69,62 +65,6 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("You have logged out."))
     return redirect("home")
-
-
-def register(request):
-    form = PatientRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        user = services.patient_register(
-            email=data["email"],
-            password=data["password1"],
-            full_name=data["full_name"],
-            phone=data["phone"],
-            date_of_birth=data["date_of_birth"],
-            gender=data["gender"],
-            blood_group=data["blood_group"],
-            address=data["address"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if user.state == User.State.PENDING:
-            return redirect("pending")
-        messages.success(
-            request, _("Welcome, %(name)s. You can book now.") % {"name": user.full_name}
-        )
-        return redirect(_next_url(request, reverse_lazy("directory")))
-    return render(
-        request,
-        "accounts/register.html",
-        {"form": form, "next": _next_url(request, "")},
-        status=400 if form.errors else 200,
-    )
-
-
-def register_practitioner(request):
-    form = PractitionerRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        practitioner = services.practitioner_register(
-            email=data["email"],
-            password=data["password1"],
-            full_name=data["full_name"],
-            phone=data["phone"],
-            specialties=data["specialties"],
-            title=data["title"],
-            kind=data["kind"],
-            qualifications=data["qualifications"],
-            registration_number=data["registration_number"],
-            years_experience=data["years_experience"],
-            gender=data["gender"],
-        )
-        login(request, practitioner.user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("pending")
-    return render(
-        request,
-        "accounts/register_practitioner.html",
-        {"form": form},
-        status=400 if form.errors else 200,
-    )
 
 
 @login_required

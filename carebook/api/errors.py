@@ -15,6 +15,8 @@ from carebook.core.errors import (
     PermissionDenied,
     SlotUnavailable,
 )
+from carebook.core.idempotency import answer_errors_with
+from carebook.core.schemas import ApiError
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +51,6 @@ def domain_status(exc: DomainError) -> int:
 
 def error_body(detail: str, code: str, **extra) -> dict:
     return {"detail": str(detail), "code": code, **extra}
-
-
-class ApiError(HttpError):
-    """An HTTP error with our own machine-readable code."""
-
-    def __init__(self, status: int, detail: str, code: str):
-        super().__init__(status, str(detail))
-        self.code = code
 
 
 def field_errors(errors: list[dict]) -> list[dict]:
@@ -125,3 +119,5 @@ def install_handlers(api: NinjaAPI) -> None:
     # ninja registers its own handlers for these; ours replace every one of them.
     for exc_class in (Exception, Http404, HttpError, ValidationError, DomainError):
         api.add_exception_handler(exc_class, handle)
+    # An idempotent view's failure is stored and replayed as the same answer.
+    answer_errors_with(exception_to_response)

@@ -1,4 +1,5 @@
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +107,43 @@ class InvoiceFilterForm(forms.Form):
 
 
 class BillingSettingsForm(forms.ModelForm):
+    """The billing rules, and when patients pay (a clinic-wide policy kept on the clinic)."""
+
+    AT_BOOKING, AT_CLINIC = "at_booking", "at_clinic"
+
+    payment_timing = forms.ChoiceField(
+        label=_("When patients pay"),
+        choices=[
+            (AT_BOOKING, _("At booking (online, before the slot is booked)")),
+            (AT_CLINIC, _("At the clinic (cash, card or UPI at the counter)")),
+        ],
+    )
+
     class Meta:
         model = BillingSettings
-        fields = ["payment_timing", "service_charge", "gst_rate", "full_refund_hours"]
+        fields = ["service_charge", "gst_rate", "full_refund_hours", "refund_no_show"]
+
+    def __init__(self, *args, payment_at_booking: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment_timing"].initial = (
+            self.AT_BOOKING if payment_at_booking else self.AT_CLINIC
+        )
+        self.order_fields(["payment_timing", *self.Meta.fields])
+
+    @property
+    def payment_at_booking(self) -> bool:
+        return self.cleaned_data["payment_timing"] == self.AT_BOOKING
+
+
+class RefundForm(forms.Form):
+    """A staff refund: empty amount = everything still refundable."""
+
+    amount = forms.DecimalField(
+        label=_("Amount (INR)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text=_("Leave empty to refund everything not yet refunded."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)

@@ -18,10 +18,6 @@ def _money(verbose_name, **kwargs):
 class BillingSettings(models.Model):
     """The clinic's billing rules: one row, read through `BillingSettings.current()`."""
 
-    class PaymentTiming(models.TextChoices):
-        AT_BOOKING = "at_booking", _("At booking (online, before the slot is booked)")
-        AT_CLINIC = "at_clinic", _("At the clinic (cash, card or UPI at the counter)")
-
     service_charge = _money(
         _("service charge (INR)"),
         default=Decimal("50.00"),
@@ -35,16 +31,15 @@ class BillingSettings(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("Charged as CGST and SGST, half each (intra-state supply)."),
     )
-    payment_timing = models.CharField(
-        _("when patients pay"),
-        max_length=16,
-        choices=PaymentTiming,
-        default=PaymentTiming.AT_CLINIC,
-    )
     full_refund_hours = models.PositiveIntegerField(
         _("full refund if cancelled at least this many hours before"),
         default=24,
         help_text=_("Cancelled later than this: no refund."),
+    )
+    refund_no_show = models.BooleanField(
+        _("refund no-shows"),
+        default=False,
+        help_text=_("Refund what a patient paid when they do not come. Off: no refund."),
     )
 
     class Meta:
@@ -64,12 +59,9 @@ class BillingSettings(models.Model):
 
     @classmethod
     def current(cls) -> "BillingSettings":
+        """The clinic's rules; the defaults (unsaved, so reading never writes) until saved."""
         row = cls.objects.order_by("pk").first()
-        return row if row is not None else cls.objects.create()
-
-    @property
-    def pay_at_booking(self) -> bool:
-        return self.payment_timing == self.PaymentTiming.AT_BOOKING
+        return row if row is not None else cls()
 
 
 class DocumentSequence(models.Model):
@@ -215,6 +207,8 @@ class Payment(models.Model):
         _("status"), max_length=16, choices=Status, default=Status.PENDING, db_index=True
     )
     message = models.CharField(_("message"), max_length=255, blank=True)
+    # The gateway's reference for giving back a charge that landed after its hold ran out.
+    reversal_reference = models.CharField(_("reversal reference"), max_length=64, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -241,7 +235,17 @@ class Payment(models.Model):
 
 
 class CreditNote(models.Model):
-    """A refund against an invoice, numbered in its own gapless series per financial year."""
+    """A refund against an invoice, numbered in its own gapless series per financial year.
+
+    Money paid online goes back through the gateway after the note commits: the note is
+    "pending" until the gateway's refund reference is recorded. Money paid at the counter is
+    handed back there.
+    """
+
+    class RefundStatus(models.TextChoices):
+        AT_COUNTER = "at_counter", _("Paid back at the counter")
+        PENDING = "pending", _("Refund pending at the gateway")
+        REFUNDED = "refunded", _("Refunded by the gateway")
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     financial_year = models.CharField(_("financial year"), max_length=7)
@@ -250,6 +254,23 @@ class CreditNote(models.Model):
     amount = _money(_("amount"))
     reason = models.CharField(_("reason"), max_length=255)
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
+    refund_status = models.CharField(
+        _("refund status"), max_length=16, choices=RefundStatus, default=RefundStatus.AT_COUNTER
+    )
+    # The online payment the money goes back to (None: paid back at the counter).
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    # Set on the note that settles the end of a visit: one such note per appointment, however
+    # often the settlement runs.
+    settles = models.OneToOneField(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settling_credit_note",
+    )
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

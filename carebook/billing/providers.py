@@ -4,6 +4,7 @@ A provider is called outside any database transaction (it is the network); the s
 what it answered. Card numbers and UPI ids pass through and are never stored.
 """
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -55,8 +56,12 @@ class PaymentProvider:
     def charge(self, *, amount: Decimal, details: PaymentDetails, reference: str) -> ChargeResult:
         raise NotImplementedError
 
-    def refund(self, *, transaction_id: str, amount: Decimal) -> str:
-        """Return the provider's refund reference."""
+    def refund(self, *, transaction_id: str, amount: Decimal, reference: str) -> str:
+        """Refund (part of) a charge; return the provider's refund reference.
+
+        `reference` is the idempotency key: refunding twice under one reference refunds once
+        and answers the same refund reference.
+        """
         raise NotImplementedError
 
 
@@ -92,8 +97,9 @@ class SimulatedGateway(PaymentProvider):
                 return ChargeResult(Outcome.TIMED_OUT, message=_("The UPI app did not answer."))
         return ChargeResult(Outcome.SUCCEEDED, transaction_id=f"sim_txn_{secrets.token_hex(12)}")
 
-    def refund(self, *, transaction_id: str, amount: Decimal) -> str:
-        return f"sim_rfnd_{secrets.token_hex(12)}"
+    def refund(self, *, transaction_id: str, amount: Decimal, reference: str) -> str:
+        # Derived from the idempotency reference, as a real gateway answers a repeated request.
+        return f"sim_rfnd_{hashlib.sha256(reference.encode()).hexdigest()[:24]}"
 
 
 def luhn_ok(number: str) -> bool:

@@ -1,15 +1,17 @@
 """Reads of billing documents, always filtered to what the acting user may see."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
 from carebook.billing.models import BillingSettings, CreditNote, Invoice, Payment
 from carebook.billing.money import Totals, invoice_totals
-from carebook.booking.models import Appointment
+from carebook.booking.models import Appointment, AppointmentHistory
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -20,21 +22,6 @@ def invoice_quote(*, appointment: Appointment, rules: BillingSettings | None = N
     rules = rules or BillingSettings.current()
     return invoice_totals(
         fee=appointment.price, service_charge=rules.service_charge, gst_rate=rules.gst_rate
-    )
-
-
-def payment_due_at_booking(*, user: User, fee: Decimal) -> bool:
-    """Whether a booking `user` makes for this fee is paid online before the slot is booked.
-
-    Only a patient booking for themself pays at booking; staff booking for a patient take the
-    payment at the counter. A visit that would cost nothing is booked straight away.
-    """
-    rules = BillingSettings.current()
-    if not user.is_patient or not rules.pay_at_booking:
-        return False
-    return (
-        invoice_totals(fee=fee, service_charge=rules.service_charge, gst_rate=rules.gst_rate).total
-        > 0
     )
 
 
@@ -187,4 +174,60 @@ def financial_years() -> list[str]:
         Invoice.objects.order_by("-financial_year")
         .values_list("financial_year", flat=True)
         .distinct()
+    )
+
+
+# The changes that end a visit which may have been paid for. A reschedule is not one: the moved
+# visit keeps the invoice and the payment.
+SETTLED_ACTIONS = frozenset({"cancel", "reject", "hold_expired", "no_show"})
+
+
+def paid_visit_ended(history: AppointmentHistory) -> bool:
+    """Whether this change ends a visit for which money was received (so it needs settling)."""
+    if history.action not in SETTLED_ACTIONS:
+        return False
+    return Payment.objects.filter(
+        appointment_id__in=booking_chain(history.appointment_id),
+        status=Payment.Status.SUCCEEDED,
+    ).exists()
+
+
+@dataclass(frozen=True)
+class Refund:
+    amount: Decimal
+    reason: str
+
+
+def settlement_refund(
+    *,
+    history: AppointmentHistory,
+    appointment: Appointment,
+    refundable: Decimal,
+    rules: BillingSettings,
+) -> Refund | None:
+    """What the clinic gives back when a visit ends with this change, or None.
+
+    Rejected (the clinic said no) and a hold that ran out: everything received. Cancelled: in
+    full when at least `full_refund_hours` before the start, else nothing. No-show: in full
+    only when the clinic refunds no-shows.
+    """
+    if refundable <= 0 or history.action not in SETTLED_ACTIONS:
+        return None
+    if history.action == "reject":
+        return Refund(refundable, _("The clinic declined the appointment request."))
+    if history.action == "hold_expired":
+        return Refund(refundable, _("The slot was released before the booking completed."))
+    if history.action == "no_show":
+        if not rules.refund_no_show:
+            return None
+        return Refund(
+            refundable, _("Refund for a missed appointment, as the clinic's policy says.")
+        )
+    notice = appointment.start - history.at
+    if notice < timedelta(hours=rules.full_refund_hours):
+        return None
+    return Refund(
+        refundable,
+        _("Appointment cancelled %(hours)d hours or more before it started.")
+        % {"hours": rules.full_refund_hours},
     )

@@ -4,15 +4,26 @@ Numbers come from `DocumentSequence`, locked in the same transaction as the docu
 a rolled-back issue gives its number back and parallel issuers queue for the next one.
 """
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
+from carebook.billing import tasks
+from carebook.billing.ledger import (
+    credit_note_refund,
+    credit_note_write,
+    invoice_of,
+    lock_appointment,
+    next_number,
+    paid_amount,
+    refresh_status,
+    refundable_amount,
+)
 from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
 from carebook.billing.money import financial_year, to_paise
 from carebook.billing.providers import (
@@ -22,13 +33,16 @@ from carebook.billing.providers import (
     PaymentProvider,
     provider_get,
 )
-from carebook.billing.selectors import booking_chain, invoice_quote
+from carebook.billing.selectors import invoice_quote, paid_visit_ended
 from carebook.booking import services as booking_services
-from carebook.booking.models import Appointment
+from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.status import party_of
 from carebook.clinic.models import Clinic
+from carebook.clinic.policy import clinic_policy_update
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
+
+logger = logging.getLogger(__name__)
 
 S = Appointment.Status
 ZERO = Decimal("0.00")
@@ -38,34 +52,6 @@ COUNTER_METHODS = (
     Payment.Method.UPI,
     Payment.Method.COUNTER,
 )
-
-
-def _next_number(*, series: str, year: str) -> int:
-    """Take the next number of `series` in `year`; the row stays locked until commit."""
-    # ON CONFLICT DO NOTHING: the first issuer of a year creates the row, the others wait for it.
-    DocumentSequence.objects.bulk_create(
-        [DocumentSequence(series=series, financial_year=year)], ignore_conflicts=True
-    )
-    seq = DocumentSequence.objects.select_for_update().get(series=series, financial_year=year)
-    seq.last_number += 1
-    seq.save(update_fields=["last_number"])
-    return seq.last_number
-
-
-def _lock_appointment(appointment: Appointment) -> Appointment:
-    return (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner__user", "service", "location")
-        .get(pk=appointment.pk)
-    )
-
-
-def _invoice_of(appointment: Appointment, *, lock: bool = False) -> Invoice | None:
-    """The invoice of this appointment or of the booking it was rescheduled from."""
-    chain = booking_chain(appointment.pk)
-    qs = Invoice.objects.filter(appointment_id__in=chain)
-    found = {i.appointment_id: i for i in (qs.select_for_update() if lock else qs)}
-    return next((found[a] for a in chain if a in found), None)
 
 
 def _may_issue(appointment: Appointment, by: User | None) -> bool:
@@ -78,14 +64,14 @@ def _may_issue(appointment: Appointment, by: User | None) -> bool:
 def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoice:
     """Issue the invoice of a locked appointment (or return the one it, or the booking it was
     moved from, has)."""
-    existing = _invoice_of(appointment)
+    existing = invoice_of(appointment)
     if existing is not None:
         return existing
     rules = BillingSettings.current()
     totals = invoice_quote(appointment=appointment, rules=rules)
     clinic = Clinic.current()
     year = financial_year(now)
-    number = _next_number(series=DocumentSequence.Series.INVOICE, year=year)
+    number = next_number(series=DocumentSequence.Series.INVOICE, year=year)
     return Invoice.objects.create(
         number=f"{DocumentSequence.Series.INVOICE}/{year}/{number:06d}",
         financial_year=year,
@@ -128,8 +114,8 @@ def invoice_issue(
     Staff may invoice a booked or completed visit (payment at the counter); the practitioner and
     the patient only a completed one. `by=None` is the system (demo data).
     """
-    appointment = _lock_appointment(appointment)
-    existing = _invoice_of(appointment)
+    appointment = lock_appointment(appointment)
+    existing = invoice_of(appointment)
     if existing is not None:
         return existing
     if by is not None and party_of(appointment, by) is None:
@@ -140,32 +126,6 @@ def invoice_issue(
             % {"status": appointment.get_status_display().lower()}
         )
     return _issue(appointment=appointment, by=by, now=now or utcnow())
-
-
-def paid_amount(invoice: Invoice) -> Decimal:
-    return invoice.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(s=Sum("amount"))[
-        "s"
-    ] or Decimal("0.00")
-
-
-def credited_amount(invoice: Invoice) -> Decimal:
-    return invoice.credit_notes.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
-
-
-def _refresh_status(invoice: Invoice) -> None:
-    paid, credited = paid_amount(invoice), credited_amount(invoice)
-    st = Invoice.Status
-    if credited > 0:
-        status = st.REFUNDED if credited >= paid else st.PARTIALLY_REFUNDED
-    elif paid >= invoice.total:
-        status = st.PAID
-    elif paid > 0:
-        status = st.PARTIALLY_PAID
-    else:
-        status = st.ISSUED
-    if status != invoice.status:
-        invoice.status = status
-        invoice.save(update_fields=["status"])
 
 
 @transaction.atomic(durable=True)
@@ -207,12 +167,12 @@ def payment_record(
         created_at=now,
         completed_at=now,
     )
-    _refresh_status(invoice)
+    refresh_status(invoice)
     return payment
 
 
 def _lock_hold(appointment: Appointment, by: User, now: datetime) -> Appointment:
-    appointment = _lock_appointment(appointment)
+    appointment = lock_appointment(appointment)
     if party_of(appointment, by) not in ("patient", "staff"):
         raise PermissionDenied()
     if appointment.status != S.HELD:
@@ -270,26 +230,25 @@ def payment_complete(
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != Payment.Status.PENDING:
         return payment
-    appointment = _lock_appointment(payment.appointment)
+    appointment = lock_appointment(payment.appointment)
     payment.completed_at = now
     payment.provider_transaction_id = result.transaction_id
     payment.message = result.message[:255]
     live = appointment.status == S.HELD and appointment.held_until > now
     if result.outcome == Outcome.SUCCEEDED and live:
         # The paid booking commits in one transaction with the invoice and the payment.
-        booking_services.hold_convert(appointment=appointment, by=by, now=now)
+        booking_services.hold_convert(appointment=appointment, by=by, now=now, paid=True)
         invoice = _issue(appointment=appointment, by=by, now=now)
         payment.invoice = invoice
         payment.status = Payment.Status.SUCCEEDED
         payment.save()
-        _refresh_status(invoice)
+        refresh_status(invoice)
         return payment
     payment.status = Payment.Status.FAILED
     if result.outcome == Outcome.SUCCEEDED:
         payment.message = _("Reversed: the hold ran out before the payment completed.")
-        gateway = provider or provider_get()
-        txn = result.transaction_id
-        transaction.on_commit(lambda: gateway.refund(transaction_id=txn, amount=payment.amount))
+        # The gateway is called after commit, by the task, never inside this transaction.
+        tasks.charge_reverse.enqueue(payment_id=payment.pk)
     elif result.outcome == Outcome.TIMED_OUT and appointment.status == S.HELD:
         booking_services.hold_release(appointment=appointment, now=now)
     payment.save()
@@ -343,75 +302,75 @@ def payment_checkout(
     )
 
 
-def _cancelled_at(appointment: Appointment, now: datetime) -> datetime:
-    row = appointment.history.filter(to_status=S.CANCELLED).order_by("-at", "-id").first()
-    return row.at if row is not None else now
+def settle_after_change(*, history: AppointmentHistory) -> None:
+    """Enqueue the settling of a paid visit that this change ended (in the caller's transaction).
 
-
-@transaction.atomic  # not durable: appointment_cancel calls it inside its own transaction
-def refund_for_cancellation(
-    *, appointment: Appointment, by: User | None, now: datetime | None = None
-) -> CreditNote | None:
-    """Refund a cancelled, paid appointment by a credit note, as the clinic's policy says.
-
-    Full refund of what was paid when cancelled at least `full_refund_hours` before the start;
-    none later. Returns the credit note (the same one on a second call), or None for no refund.
+    Subscribed to booking's APPOINTMENT_CHANGED: the task runs after commit, so a change that
+    rolls back settles nothing.
     """
-    now = now or utcnow()
-    if by is not None and not by.is_staff and party_of(appointment, by) != "patient":
-        raise PermissionDenied()
-    if Appointment.objects.filter(rescheduled_from=appointment).exists():
-        return None  # moved, not cancelled: the payment stays with the new time
-    invoice = _invoice_of(appointment, lock=True)
-    if invoice is None:
-        return None
-    appointment = Appointment.objects.get(pk=appointment.pk)
-    if appointment.status != S.CANCELLED:
-        raise IllegalTransition(_("Only a cancelled appointment is refunded."))
-    existing = invoice.credit_notes.order_by("pk").first()
-    if existing is not None:
-        return existing
-    refundable = paid_amount(invoice)
-    if refundable <= 0:
-        return None
-    rules = BillingSettings.current()
-    notice = appointment.start - _cancelled_at(appointment, now)
-    if notice < timedelta(hours=rules.full_refund_hours):
-        return None
-    online = (
-        invoice.payments.filter(status=Payment.Status.SUCCEEDED)
-        .exclude(provider="counter")
-        .order_by("-pk")
-        .first()
-    )
-    reference = ""
-    if online is not None:
-        reference = provider_get().refund(
-            transaction_id=online.provider_transaction_id, amount=refundable
-        )
-    year = financial_year(now)
-    number = _next_number(series=DocumentSequence.Series.CREDIT_NOTE, year=year)
-    note = CreditNote.objects.create(
-        number=f"{DocumentSequence.Series.CREDIT_NOTE}/{year}/{number:06d}",
-        financial_year=year,
-        sequence_number=number,
-        invoice=invoice,
-        amount=refundable,
-        reason=_("Appointment cancelled %(hours)d hours or more before it started.")
-        % {"hours": rules.full_refund_hours},
-        refund_reference=reference,
-        issued_at=now,
-        issued_by=by,
-    )
-    _refresh_status(invoice)
-    return note
+    if paid_visit_ended(history):
+        tasks.settle_appointment.enqueue(history_id=history.pk)
 
 
 @transaction.atomic(durable=True)
-def billing_settings_update(*, settings: BillingSettings, by: User) -> BillingSettings:
-    """Save the clinic's billing rules; they apply to invoices issued from now on."""
-    if not by.is_staff:
+def _credit_note_open(
+    *, invoice: Invoice, amount: Decimal | None, reason: str, by: User, now: datetime
+) -> CreditNote:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    refundable = refundable_amount(invoice)
+    if refundable <= 0:
+        raise IllegalTransition(_("Nothing is left to refund on this invoice."))
+    amount = refundable if amount is None else to_paise(amount)
+    if amount <= 0 or amount > refundable:
+        raise InvalidInput(
+            _("The amount must be more than zero and at most %(left)s.") % {"left": refundable}
+        )
+    return credit_note_write(invoice=invoice, amount=amount, reason=reason, by=by, now=now)
+
+
+def credit_note_issue(
+    *,
+    invoice: Invoice,
+    reason: str,
+    by: User,
+    amount: Decimal | None = None,
+    provider: PaymentProvider | None = None,
+    now: datetime | None = None,
+) -> CreditNote:
+    """Refund (part of) what an invoice received, by credit note; staff only, with a reason.
+
+    `amount=None` refunds everything still refundable (received minus already credited). Not
+    one transaction: the note commits first; then the gateway refunds an online payment,
+    holding no lock. Should the gateway fail, the note stays pending and a task retries it.
+    """
+    if not by.is_authenticated or not by.is_staff:
+        raise PermissionDenied()
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Please give a reason for the refund."))
+    note = _credit_note_open(
+        invoice=invoice, amount=amount, reason=reason, by=by, now=now or utcnow()
+    )
+    if note.refund_status != CreditNote.RefundStatus.PENDING:
+        return note
+    try:
+        return credit_note_refund(note=note, provider=provider)
+    except Exception:  # the gateway: the note is written; the task sends the money later
+        logger.warning("Refund of %s failed; retrying in a task", note.number, exc_info=True)
+        tasks.credit_note_send.enqueue(credit_note_id=note.pk)
+        return note
+
+
+@transaction.atomic(durable=True)
+def billing_settings_update(
+    *, settings: BillingSettings, by: User, payment_at_booking: bool | None = None
+) -> BillingSettings:
+    """Save the clinic's billing rules (they apply to invoices issued from now on) and, when
+    given, whether patients pay at booking (a clinic-wide policy)."""
+    if not by.is_authenticated or not by.is_staff:
         raise PermissionDenied()
     settings.full_clean()
     settings.save()
+    if payment_at_booking is not None:
+        clinic_policy_update(by=by, payment_at_booking=payment_at_booking)
     return settings

@@ -1,7 +1,6 @@
 """Billing pages: pay for a held slot, invoices for patients and staff, PDFs."""
 
 from datetime import datetime, time, timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,28 +16,18 @@ from carebook.billing.forms import (
     InvoiceFilterForm,
     PayForm,
     RecordPaymentForm,
+    RefundForm,
 )
 from carebook.billing.models import BillingSettings
 from carebook.booking.models import Appointment
 from carebook.booking.selectors import appointment_get_for
+from carebook.clinic.models import Clinic
+from carebook.core.decorators import staff_required
 from carebook.core.errors import DomainError, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
 from carebook.core.timeutils import zone
 
 PER_PAGE = 25
-
-
-def staff_required(view):
-    """Anyone but active staff gets 404, as the clinic office does."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _visible_appointment(request, pk: int) -> Appointment:
@@ -149,53 +138,55 @@ def _invoice_or_404(request, pk: int):
     return invoice
 
 
-@login_required
-def invoice_detail(request, pk: int):
-    invoice = _invoice_or_404(request, pk)
-    appointment = invoice.appointment
-    if (
-        appointment.status == Appointment.Status.CANCELLED
-        and invoice.paid_amount > 0
-        and invoice.refunded_amount == 0
-    ):
-        # Cancellation happens in booking; the refund it earns is settled the first time anyone
-        # looks at the invoice afterwards.
-        services.refund_for_cancellation(appointment=appointment, by=None)
-        invoice = _invoice_or_404(request, pk)
+def _invoice_page(request, invoice, *, refund_form=None, status=200):
     outstanding = invoice.total - invoice.paid_amount
+    refundable = invoice.paid_amount - invoice.refunded_amount
     record_form = None
     if request.user.is_staff and outstanding > 0 and invoice.refunded_amount == 0:
         record_form = RecordPaymentForm(initial={"amount": outstanding})
+    if request.user.is_staff and refundable > 0 and refund_form is None:
+        refund_form = RefundForm()
     return render(
         request,
         "billing/invoice.html",
         {
             "invoice": invoice,
-            "a": appointment,
+            "a": invoice.appointment,
             "payments": invoice.payments.order_by("pk"),
             "credit_notes": invoice.credit_notes.order_by("pk"),
             "outstanding": max(outstanding, 0),
+            "refundable": max(refundable, 0),
             "record_form": record_form,
+            "refund_form": refund_form if request.user.is_staff and refundable > 0 else None,
         },
+        status=status,
     )
 
 
 @login_required
+def invoice_detail(request, pk: int):
+    """The invoice, its payments and credit notes; staff get the payment and refund forms."""
+    return _invoice_page(request, _invoice_or_404(request, pk))
+
+
+@login_required
 def appointment_invoice(request, appointment_id: int):
-    """The invoice of an appointment: GET opens it (issuing it for a completed visit), POST
-    issues it (staff, or the practitioner of a completed visit)."""
+    """The invoice of an appointment: GET opens it, POST issues it (staff for a booked or
+    completed visit; the patient or practitioner for a completed one)."""
     appointment = _visible_appointment(request, appointment_id)
     invoice = selectors.invoice_for_appointment(user=request.user, appointment_id=appointment.pk)
-    if invoice is None:
-        if request.method == "GET" and appointment.status != Appointment.Status.COMPLETED:
+    if invoice is not None:
+        return redirect("billing:invoice", invoice.pk)
+    if request.method != "POST":
+        if appointment.status != Appointment.Status.COMPLETED:
             raise Http404
-        try:
-            invoice = services.invoice_issue(appointment=appointment, by=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("appointment", appointment.pk)
-        if request.method == "POST":
-            messages.success(request, _("Invoice %(n)s issued.") % {"n": invoice.number})
+        return redirect("appointment", appointment.pk)  # where the button to issue it is
+    try:
+        invoice = services.invoice_issue(appointment=appointment, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("appointment", appointment.pk)
+    messages.success(request, _("Invoice %(n)s issued.") % {"n": invoice.number})
     return redirect("billing:invoice", invoice.pk)
 
 
@@ -225,17 +216,27 @@ def payment_record(request, pk: int):
 @staff_required
 @require_POST
 def refund(request, pk: int):
+    """Refund all or part of what the invoice received, by credit note."""
     invoice = _invoice_or_404(request, pk)
-    try:
-        note = services.refund_for_cancellation(appointment=invoice.appointment, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        if note is None:
-            messages.warning(request, _("No refund is due under the clinic's policy."))
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            note = services.credit_note_issue(
+                invoice=invoice,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Credit note %(n)s issued.") % {"n": note.number})
-    return redirect("billing:invoice", invoice.pk)
+            messages.success(
+                request,
+                _("Credit note %(n)s issued: %(status)s.")
+                % {"n": note.number, "status": note.get_refund_status_display().lower()},
+            )
+            return redirect("billing:invoice", invoice.pk)
+    return _invoice_page(request, invoice, refund_form=form, status=400)
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -274,11 +275,23 @@ def credit_note_pdf(request, pk: int):
 @staff_required
 def billing_settings(request):
     """The clinic's billing rules: when patients pay, service charge, GST, refund policy."""
-    form = BillingSettingsForm(request.POST or None, instance=BillingSettings.current())
+    form = BillingSettingsForm(
+        request.POST or None,
+        instance=BillingSettings.current(),
+        payment_at_booking=Clinic.current().payment_at_booking,
+    )
     if request.method == "POST":
         if form.is_valid():
-            services.billing_settings_update(settings=form.instance, by=request.user)
-            messages.success(request, _("Billing settings saved."))
-            return redirect("billing:settings")
+            try:
+                services.billing_settings_update(
+                    settings=form.instance,
+                    payment_at_booking=form.payment_at_booking,
+                    by=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Billing settings saved."))
+                return redirect("billing:settings")
         return render(request, "billing/settings.html", {"form": form}, status=400)
     return render(request, "billing/settings.html", {"form": form})

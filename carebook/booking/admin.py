@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts.admin import run_service_action
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.selectors import appointment_reasons_read
 from carebook.booking.services import (
     appointment_cancel,
     appointment_complete,
@@ -114,6 +115,14 @@ class AppointmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Write only what the form may change, so a stale page never reverts the status.
         obj.save(update_fields=[*self.editable_fields, "updated_at"])
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The page shows the patient's reason: a clinical read through the admin.
+        if obj is not None:
+            appointment_reasons_read(
+                user=request.user, appointments=[obj], door="admin", path=request.path
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("starts (local)"), ordering="start")
     def local_start(self, obj):

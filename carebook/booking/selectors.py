@@ -1,14 +1,63 @@
-"""Reads of appointments, always filtered to what the acting user may see."""
+"""Reads of appointments, always filtered to what the acting user may see.
+
+An appointment's reason (the patient's symptoms) is clinical: a read of it by anyone but the
+patient goes to the access log. A caller that shows reasons names its door (`door="web"`,
+"rest", "fhir", "admin"); the rows then log themselves as they are fetched, so a paginated list
+logs exactly the page it shows. Counting, `.values()` and `.exists()` fetch no reasons and log
+nothing.
+"""
 
 from django.db.models import Q, QuerySet
+from django.db.models.query import ModelIterable
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
+from carebook.core.access_log import AccessLog, access_log_record_reads
 
 
-def appointment_visible_to(user: User) -> QuerySet[Appointment]:
-    """Every appointment `user` may see: staff all, a practitioner theirs, a patient their own."""
-    qs = Appointment.objects.select_related("patient", "practitioner__user", "location", "service")
+def appointment_reasons_read(*, user: User, appointments, door: str, path: str = "") -> None:
+    """Log that `user` was shown these appointments' reasons (the patient's own and empty
+    reasons are not logged)."""
+    access_log_record_reads(
+        by=user,
+        what=AccessLog.What.APPOINTMENT_REASON,
+        reads=[(a.patient_id, a.pk) for a in appointments if a.reason],
+        door=door,
+        path=path,
+    )
+
+
+class ReasonsReadQuerySet(QuerySet):
+    """Appointments whose reasons are logged as read by `reader` when the rows are fetched."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._reader = None
+        self._door = ""
+        self._path = ""
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._reader, clone._door, clone._path = self._reader, self._door, self._path
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self._door and self._iterable_class is ModelIterable:
+            appointment_reasons_read(
+                user=self._reader, appointments=self._result_cache, door=self._door, path=self._path
+            )
+
+
+def appointment_visible_to(user: User, *, door: str = "", path: str = "") -> QuerySet[Appointment]:
+    """Every appointment `user` may see: staff all, a practitioner theirs, a patient their own.
+
+    With `door`, the reasons of the rows fetched are logged as read through that door."""
+    qs = ReasonsReadQuerySet(model=Appointment).select_related(
+        "patient", "practitioner__user", "location", "service"
+    )
+    qs._reader, qs._door, qs._path = user, door, path
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_staff:
@@ -20,9 +69,12 @@ def appointment_visible_to(user: User) -> QuerySet[Appointment]:
     return qs.none()
 
 
-def appointment_get_for(*, user: User, pk: int) -> Appointment | None:
-    """One appointment if `user` may see it, else None (callers answer 404)."""
-    return appointment_visible_to(user).filter(pk=pk).first()
+def appointment_get_for(
+    *, user: User, pk: int, door: str = AccessLog.Door.WEB, path: str = ""
+) -> Appointment | None:
+    """One appointment if `user` may see it, else None (callers answer 404). Its page shows
+    the reason, so the read is logged through `door` unless the caller passes door=""."""
+    return appointment_visible_to(user, door=door, path=path).filter(pk=pk).first()
 
 
 def appointment_list_for_patient(*, user: User, upcoming: bool, now) -> QuerySet[Appointment]:
@@ -48,9 +100,18 @@ def patients_of_practitioner(*, user: User) -> QuerySet[User]:
 
 
 def appointment_search(
-    *, user: User, status: str = "", practitioner_id=None, patient_q: str = "", start=None, end=None
+    *,
+    user: User,
+    status: str = "",
+    practitioner_id=None,
+    patient_q: str = "",
+    start=None,
+    end=None,
+    door: str = "",
+    path: str = "",
 ) -> QuerySet[Appointment]:
-    qs = appointment_visible_to(user)
+    """Appointments `user` may see, filtered; with `door`, fetched reasons are logged."""
+    qs = appointment_visible_to(user, door=door, path=path)
     if status:
         qs = qs.filter(status=status)
     if practitioner_id:

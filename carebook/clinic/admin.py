@@ -18,7 +18,6 @@ from carebook.clinic.services import (
     practitioner_unverify,
     practitioner_verify,
 )
-from carebook.scheduling.models import AvailabilityWindow, BookingRules
 
 
 @admin.register(Clinic)
@@ -96,23 +95,6 @@ class ServiceInline(admin.TabularInline):
     fields = ("name", "duration_minutes", "price", "is_active")
 
 
-class AvailabilityWindowInline(admin.TabularInline):
-    model = AvailabilityWindow
-    extra = 0
-    fields = ("weekday", "start_time", "end_time", "location", "valid_from", "valid_until")
-
-
-class BookingRulesInline(admin.StackedInline):
-    model = BookingRules
-    can_delete = False
-    max_num = 1
-    fields = (
-        ("slot_step_minutes", "min_notice_minutes", "max_days_ahead"),
-        ("buffer_before_minutes", "buffer_after_minutes"),
-        ("cancellation_cutoff_hours", "auto_confirm"),
-    )
-
-
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
     list_display = (
@@ -167,7 +149,8 @@ class PractitionerAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = (ServiceInline, AvailabilityWindowInline, BookingRulesInline)
+    # scheduling/admin.py adds the weekly hours and booking rules to this page.
+    inlines = (ServiceInline,)
     actions = ("verify_practitioners", "unverify_practitioners")
 
     def get_queryset(self, request):

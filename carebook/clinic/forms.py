@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carebook.clinic.models import ContactMessage, Gender, Language, Location, Specialty, VisitMode
-from carebook.clinic.selectors import DirectoryFilters
+from carebook.accounts.forms import PasswordPairMixin
+from carebook.clinic.models import ContactMessage, Gender, Practitioner, Specialty
 
 
 class ContactForm(forms.ModelForm):
@@ -17,85 +17,49 @@ class ContactForm(forms.ModelForm):
         }
 
 
-SORT_CHOICES = [
-    ("earliest", _("Earliest free slot")),
-    ("fee", _("Fee: low to high")),
-    ("fee_desc", _("Fee: high to low")),
-    ("experience", _("Most experienced")),
-    ("rating", _("Best rated")),
-]
-
-
-class DirectoryForm(forms.Form):
-    q = forms.CharField(
-        label=_("Name or specialty"),
-        required=False,
+class PractitionerRegistrationForm(PasswordPairMixin):
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    title = forms.CharField(label=_("Title"), max_length=20, required=False, initial="Dr.")
+    kind = forms.ChoiceField(label=_("I am a"), choices=Practitioner.Kind.choices)
+    specialties = forms.ModelMultipleChoiceField(
+        label=_("Specialties"),
+        queryset=Specialty.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    qualifications = forms.CharField(
+        label=_("Qualifications"), max_length=255, help_text=_("e.g. MBBS, MD (Paediatrics)")
+    )
+    registration_number = forms.CharField(
+        label=_("Medical council registration number"),
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-    specialty = forms.ChoiceField(label=_("Specialty"), required=False)
-    city = forms.ChoiceField(label=_("City"), required=False)
-    location = forms.ModelChoiceField(
-        label=_("Location"),
-        queryset=Location.objects.filter(is_active=True),
         required=False,
-        empty_label=_("Any location"),
+        help_text=_("Staff check it before your profile goes live."),
     )
-    available_on = forms.DateField(
-        label=_("Available on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    years_experience = forms.IntegerField(label=_("Years of experience"), min_value=0, max_value=70)
     gender = forms.ChoiceField(
-        label=_("Gender"), required=False, choices=[("", _("Any")), *Gender.choices]
+        label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
     )
-    language = forms.ChoiceField(label=_("Speaks"), required=False)
-    mode = forms.ChoiceField(
-        label=_("Visit"),
-        required=False,
-        choices=[("", _("In person or video")), *VisitMode.choices],
-    )
-    fee_min = forms.DecimalField(
-        label=_("Fee from (₹)"), required=False, min_value=0, max_digits=10, decimal_places=2
-    )
-    fee_max = forms.DecimalField(
-        label=_("Fee up to (₹)"), required=False, min_value=0, max_digits=10, decimal_places=2
-    )
-    min_experience = forms.IntegerField(
-        label=_("Experience at least (years)"), required=False, min_value=0, max_value=70
-    )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["specialty"].choices = [("", _("Any specialty"))] + list(
-            Specialty.objects.values_list("slug", "name")
-        )
-        from carebook.clinic.selectors import cities
-
-        self.fields["city"].choices = [("", _("Any city"))] + [(c, c) for c in cities()]
-        self.fields["language"].choices = [("", _("Any language"))] + list(
-            Language.objects.values_list("code", "name")
-        )
-
-    def clean(self):
-        data = super().clean()
-        lo, hi = data.get("fee_min"), data.get("fee_max")
-        if lo is not None and hi is not None and lo > hi:
-            self.add_error("fee_max", _("The upper fee is below the lower one."))
-        return data
-
-    def filters(self) -> DirectoryFilters:
-        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return DirectoryFilters(
-            q=d.get("q", ""),
-            specialty=d.get("specialty", ""),
-            city=d.get("city", ""),
-            location_id=d["location"].pk if d.get("location") else None,
-            gender=d.get("gender", ""),
-            language=d.get("language", ""),
-            fee_min=d.get("fee_min"),
-            fee_max=d.get("fee_max"),
-            min_experience=d.get("min_experience"),
-            mode=d.get("mode", ""),
-            available_on=d.get("available_on"),
-            sort=d.get("sort") or "earliest",
-        )
+    field_order = [
+        "full_name",
+        "email",
+        "phone",
+        "title",
+        "kind",
+        "specialties",
+        "qualifications",
+        "registration_number",
+        "years_experience",
+        "gender",
+        "password1",
+        "password2",
+    ]

@@ -152,6 +152,11 @@ class Practitioner(models.Model):
         blank=True,
         related_name="+",
     )
+    # Kept current by records from visible reviews; the directory sorts and shows by them.
+    rating_average = models.DecimalField(
+        _("average rating"), max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("practitioner")

@@ -11,7 +11,6 @@ from carebook.booking.selectors import appointment_visible_to
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.selectors import practitioners_bookable
 from carebook.fhir.resources import SlotKey
-from carebook.scheduling import engine
 from carebook.scheduling.models import AvailabilityWindow
 
 
@@ -89,21 +88,22 @@ def busy_appointments(
     )
 
 
-def free_slots_between(
+def free_slots(
     *,
     practitioner: Practitioner,
-    service: Service,
-    location: Location | None,
+    location: Location,
+    services: list[Service],
     start: datetime,
     end: datetime,
     now: datetime,
-) -> list[engine.Slot]:
-    """Slots the engine offers starting in [start, end), any location unless one is given."""
+) -> list[tuple[SlotKey, datetime, Service]]:
+    """Slots the engine offers of `services` at `location` in [start, end): (key, end, service)."""
     # Local dates of any zone lie within a day of the UTC date.
     first = (start.astimezone(UTC) - timedelta(days=1)).date()
     last = (end.astimezone(UTC) + timedelta(days=1)).date()
     return [
-        s
+        (SlotKey(practitioner.pk, location.pk, service.pk, s.start), s.end, service)
+        for service in services
         for s in slots_free(
             practitioner=practitioner,
             service=service,

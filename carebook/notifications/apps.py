@@ -11,3 +11,7 @@ class NotificationsConfig(AppConfig):
         from carebook.notifications import services
 
         events.subscribe(events.APPOINTMENT_CHANGED, services.notify_appointment_event)
+        events.subscribe(
+            events.PRACTITIONER_REGISTERED, services.notify_staff_practitioner_registered
+        )
+        events.subscribe(events.CONTACT_MESSAGE_RECEIVED, services.notify_staff_contact_message)

@@ -4,21 +4,15 @@ Each comes from the Django setting of the same name, else the environment variab
 name (until settings.py reads them itself), else the default here.
 """
 
-import os
 from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
 
+from carebook.core.tasks import setting as _setting
+
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_SMS_BACKEND = "carebook.notifications.sms.ConsoleSmsBackend"
-
-
-def _setting(name: str, default):
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    return default if value in (None, "") else value
 
 
 def base_url() -> str:
@@ -32,17 +26,6 @@ def absolute(path: str) -> str:
 
 def sms_backend_path() -> str:
     return _setting("CAREBOOK_SMS_BACKEND", DEFAULT_SMS_BACKEND)
-
-
-def max_attempts() -> int:
-    """How many times a task runs before it is left failed (the first run included)."""
-    return max(1, int(_setting("CAREBOOK_TASK_MAX_ATTEMPTS", 5)))
-
-
-def retry_backoff(attempt: int) -> timedelta:
-    """The wait before retrying after failed attempt number `attempt`: doubling, capped at 1 h."""
-    base = float(_setting("CAREBOOK_TASK_RETRY_BACKOFF_SECONDS", 30))
-    return timedelta(seconds=min(base * 2 ** (attempt - 1), 3600))
 
 
 def running_timeout() -> timedelta:

@@ -10,6 +10,7 @@ from datetime import datetime
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from carebook.core.tasks import max_attempts
 from carebook.notifications import conf
 
 LOST = "carebook.notifications.reaper.WorkerLost"
@@ -29,7 +30,7 @@ def requeue_stuck(*, now: datetime) -> tuple[int, int]:
         same_run = DBTaskResult.objects.filter(
             pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at
         )
-        if len(worker_ids) >= conf.max_attempts():
+        if len(worker_ids) >= max_attempts():
             failed += same_run.update(
                 status=TaskResultStatus.FAILED,
                 finished_at=now,

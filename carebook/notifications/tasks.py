@@ -8,17 +8,16 @@ django-tasks has no retries of its own; `retried` enqueues the task again with a
 import hashlib
 import logging
 from datetime import timedelta
-from functools import wraps
 from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils.module_loading import import_string
 from django_tasks import TaskContext, task
 from django_tasks_db.models import DBTaskResult
 
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.core.tasks import max_attempts, retried
 from carebook.core.timeutils import now as utcnow
 from carebook.notifications import conf, messages, reaper, selectors, sms
 from carebook.notifications.models import Delivery, Notification, Reminder
@@ -27,33 +26,6 @@ logger = logging.getLogger(__name__)
 
 S = Appointment.Status
 QUEUED, SENT, FAILED = Delivery.Status.QUEUED, Delivery.Status.SENT, Delivery.Status.FAILED
-
-
-def retried(func):
-    """On an exception, enqueue the task again after a backoff (up to the attempt limit)."""
-
-    @wraps(func)
-    def run(*args, attempt: int = 1, **kwargs):
-        try:
-            return func(*args, attempt=attempt, **kwargs)
-        except Exception:
-            if attempt < conf.max_attempts():
-                delay = conf.retry_backoff(attempt)
-                this = import_string(f"{func.__module__}.{func.__name__}")
-                this.using(run_after=utcnow() + delay).enqueue(*args, attempt=attempt + 1, **kwargs)
-                logger.warning(
-                    "%s%s failed (attempt %d); retrying in %s",
-                    func.__name__,
-                    kwargs,
-                    attempt,
-                    delay,
-                    exc_info=True,
-                )
-            else:
-                logger.error("%s%s failed %d times; giving up", func.__name__, kwargs, attempt)
-            raise
-
-    return run
 
 
 def _record(*, appointment: Appointment, event: str, sequence: int, outgoing) -> int:
@@ -257,7 +229,7 @@ def send_delivery(delivery_id: int, attempt: int = 1) -> str:
     try:
         _send(delivery)
     except Exception as exc:
-        final = attempt >= conf.max_attempts()
+        final = attempt >= max_attempts()
         Delivery.objects.filter(pk=delivery_id).update(
             status=FAILED if final else QUEUED,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],

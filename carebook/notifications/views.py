@@ -1,5 +1,3 @@
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carebook.clinic.models import Clinic
+from carebook.core.decorators import staff_required
 from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 from carebook.notifications import ics, selectors, services
@@ -22,19 +21,6 @@ from carebook.notifications.forms import (
 )
 
 NEW_FEED_TOKEN = "notifications_new_feed_token"
-
-
-def staff_required(view):
-    """Log in first; then anyone but active staff gets 404."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _page(request, queryset, per_page: int):

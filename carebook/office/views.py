@@ -1,11 +1,7 @@
 """The clinic office: staff verify registrations, manage accounts and watch the calendar."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +13,7 @@ from carebook.accounts import services as account_services
 from carebook.booking.availability import next_free_slots
 from carebook.clinic import services as clinic_services
 from carebook.clinic.selectors import practitioner_locations
+from carebook.core.decorators import staff_required
 from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 from carebook.office import selectors
@@ -26,22 +23,10 @@ from carebook.office.forms import (
     RejectForm,
     UserFilterForm,
 )
+from carebook.scheduling import onboarding
 
 PER_PAGE = 25
 NEW_PASSWORD = "office_new_password"
-
-
-def staff_required(view):
-    """Log in first; then anyone but active staff gets 404, as if the office did not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _back(request, default: str) -> str:
@@ -238,7 +223,7 @@ def practitioner_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            practitioner = clinic_services.practitioner_create_by_staff(by=request.user, **data)
+            practitioner = onboarding.practitioner_create_by_staff(by=request.user, **data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -10,6 +10,8 @@ from carebook.accounts.models import PatientProfile, User
 from carebook.booking.models import Appointment
 from carebook.booking.selectors import appointment_visible_to, patients_of_practitioner
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.access_log import AccessLog, access_log_record
+from carebook.records.selectors import clinician_in_good_standing
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
 
 S = Appointment.Status
@@ -37,7 +39,12 @@ def home_zone(*, practitioner: Practitioner) -> str:
 
 
 def _own_appointments(user: User) -> QuerySet[Appointment]:
-    return appointment_visible_to(user).filter(practitioner__user=user).exclude(status=S.HELD)
+    # The workspace pages show each visit's reason: the rows fetched log themselves.
+    return (
+        appointment_visible_to(user, door=AccessLog.Door.WEB)
+        .filter(practitioner__user=user)
+        .exclude(status=S.HELD)
+    )
 
 
 def appointment_of(*, user: User, pk: int) -> Appointment | None:
@@ -237,11 +244,26 @@ def patient_list(*, user: User, q: str = "", now: datetime) -> QuerySet[User]:
     )
 
 
-def patient_of(*, user: User, pk: int) -> User | None:
-    """A patient who has booked with this practitioner, else None (callers answer 404)."""
-    return (
+def patient_of(*, user: User, pk: int, path: str = "") -> User | None:
+    """A patient who has booked with this practitioner, else None (callers answer 404). The
+    page shows their profile (age, blood group, phone): a logged clinical read, refused to a
+    practitioner not in good standing."""
+    if not clinician_in_good_standing(user):
+        return None
+    patient = (
         patients_of_practitioner(user=user).select_related("patient_profile").filter(pk=pk).first()
     )
+    if patient is not None:
+        profile = patient_profile(patient)
+        access_log_record(
+            by=user,
+            patient_id=patient.pk,
+            what=AccessLog.What.PATIENT_PROFILE,
+            ids=[profile.pk if profile else None],
+            door=AccessLog.Door.WEB,
+            path=path,
+        )
+    return patient
 
 
 def patient_profile(patient: User) -> PatientProfile | None:

@@ -5,10 +5,8 @@ Every view answers 404 to anyone but a practitioner, and reads only that practit
 
 from copy import copy
 from datetime import date, timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -19,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from carebook.booking import services as booking
 from carebook.clinic import services as clinic
+from carebook.clinic.selectors import practitioner_for
+from carebook.core.decorators import role_required
 from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 from carebook.core.timeutils import zone
@@ -35,19 +35,16 @@ from carebook.scheduling import services as scheduling
 from carebook.scheduling.models import BookingRules, Weekday
 
 
-def practitioner_required(view):
-    """Log in first; then only a practitioner gets in (everyone else 404)."""
+def _attach_practitioner(request) -> None:
+    request.practitioner = practitioner_for(user=request.user)
+    if request.practitioner is None:
+        raise Http404
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        practitioner = selectors.practitioner_for(user=request.user)
-        if practitioner is None:
-            raise Http404
-        request.practitioner = practitioner
-        return view(request, *args, **kwargs)
 
-    return wrapper
+# Log in first; then only a practitioner gets in (everyone else 404), with request.practitioner.
+practitioner_required = role_required(
+    lambda user: user.is_practitioner, attach=_attach_practitioner
+)
 
 
 def _page(request, template, nav, context=None, status=200):

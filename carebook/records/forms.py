@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carebook.clinic.models import Practitioner
-from carebook.records.models import AccessLogEntry
+from carebook.core.access_log import AccessLog
 from carebook.records.storage import MAX_BYTES
 
 
@@ -110,7 +110,10 @@ class AccessLogFilterForm(forms.Form):
     patient = forms.CharField(label=_("Patient"), max_length=100, required=False)
     by = forms.CharField(label=_("Read by"), max_length=100, required=False)
     what = forms.ChoiceField(
-        label=_("What"), required=False, choices=[("", _("Anything")), *AccessLogEntry.What.choices]
+        label=_("What"), required=False, choices=[("", _("Anything")), *AccessLog.What.choices]
+    )
+    door = forms.ChoiceField(
+        label=_("Door"), required=False, choices=[("", _("Any")), *AccessLog.Door.choices]
     )
     start = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -1,7 +1,7 @@
-"""What happened in visits and what a patient's health record holds; plus who read it, and reviews.
+"""What happened in visits and what a patient's health record holds; and reviews.
 
 Everything here is clinical and private: it is read only through `records.selectors`, which filter
-by the acting user and log every read by someone other than the patient.
+by the acting user and log every read by someone other than the patient (core.access_log).
 """
 
 from django.conf import settings
@@ -186,43 +186,6 @@ class Admission(models.Model):
     @property
     def is_open(self) -> bool:
         return self.discharged_at is None
-
-
-class AccessLogEntry(models.Model):
-    """One read of a patient's clinical record by someone other than the patient: append-only."""
-
-    class What(models.TextChoices):
-        NOTES = "notes", _("Session notes")
-        PRESCRIPTION = "prescription", _("Prescription")
-        MEDICAL_RECORD = "medical_record", _("Medical record")
-        DOCUMENT = "document", _("Document")
-        ADMISSIONS = "admissions", _("Admissions")
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_reads"
-    )
-    what = models.CharField(_("what"), max_length=32, choices=What)
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
-    path = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = _("record access")
-        verbose_name_plural = _("record access log")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["by", "-at"])]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} user {self.by_id} read {self.what} of {self.patient_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The access log is append-only.")
 
 
 class Review(models.Model):

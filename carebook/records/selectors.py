@@ -8,19 +8,21 @@ Who may read what:
 - staff: the clinic's.
 
 Every read of a patient's clinical record by someone other than that patient is written to the
-access log by the selector itself, in the same request, so no page or endpoint can forget it.
+access log (core.access_log) by the selector itself, in the same request, naming the door it came
+through, so no page, endpoint or admin screen can forget it. A practitioner whose verification
+was withdrawn, or whose account is not active, reads and writes nothing clinical.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
 from carebook.booking.selectors import patients_of_practitioner
+from carebook.clinic.models import Practitioner
+from carebook.core.access_log import AccessLog, access_log_record, access_log_record_reads
 from carebook.records.models import (
-    AccessLogEntry,
     Admission,
     MedicalDocument,
     MedicalRecord,
@@ -28,13 +30,32 @@ from carebook.records.models import (
     Review,
     SessionNote,
 )
-from carebook.records.services import access_log_record
 
-What = AccessLogEntry.What
+What = AccessLog.What
+WEB = AccessLog.Door.WEB
 
 
-def _active(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+# --- Who may act at all ----------------------------------------------------------------------
+
+
+def clinician_in_good_standing(user: User) -> bool:
+    """Staff with an active staff account; a practitioner whose account is active and whose
+    verification is in force. Nobody else handles other people's clinical data."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff:
+        return True
+    if not (user.is_practitioner and user.state == User.State.ACTIVE):
+        return False
+    # Asked afresh each time: a withdrawal takes effect on the very next read or write.
+    return Practitioner.objects.filter(user_id=user.pk, verified_at__isnull=False).exists()
+
+
+def may_use_records(user: User) -> bool:
+    """A patient who can log in (their own record); a clinician in good standing."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_patient or clinician_in_good_standing(user)
 
 
 # --- Who may open whose record -------------------------------------------------------------
@@ -51,7 +72,7 @@ def practitioner_has_patient(*, user: User, patient_id: int) -> bool:
 
 
 def can_read_record(*, user: User, patient: User) -> bool:
-    if not _active(user) or not patient.is_patient:
+    if not patient.is_patient or not may_use_records(user):
         return False
     if user.pk == patient.pk or user.is_staff:
         return True
@@ -67,44 +88,55 @@ def patient_for_records(*, user: User, pk: int) -> User | None:
 
 
 def can_write_appointment_records(*, user: User, appointment: Appointment) -> bool:
-    """Notes and prescriptions are written by the appointment's own practitioner only."""
-    return _active(user) and user.is_practitioner and appointment.practitioner.user_id == user.pk
+    """Notes and prescriptions are written by the appointment's own practitioner only, while
+    in good standing."""
+    return (
+        user.is_authenticated
+        and user.is_practitioner
+        and appointment.practitioner.user_id == user.pk
+        and clinician_in_good_standing(user)
+    )
 
 
-def _log(user: User, patient_id: int, what: str, ids=(None,), path: str = "") -> None:
-    if user.pk != patient_id:
-        access_log_record(by=user, patient_id=patient_id, what=what, object_ids=ids, path=path)
+def _log(user: User, patient_id: int, what: str, ids=(None,), *, door: str, path: str) -> None:
+    access_log_record(by=user, patient_id=patient_id, what=what, ids=ids, door=door, path=path)
+
+
+def _log_each(user: User, items, what: str, *, door: str, path: str) -> None:
+    access_log_record_reads(
+        by=user, what=what, reads=[(i.patient_id, i.pk) for i in items], door=door, path=path
+    )
 
 
 # --- Session notes -------------------------------------------------------------------------
 
 
 def notes_for_appointment(
-    *, user: User, appointment: Appointment, path: str = ""
+    *, user: User, appointment: Appointment, door: str = WEB, path: str = ""
 ) -> list[SessionNote] | None:
     """The visit's notes for its practitioner or staff; None for anyone else (patients too)."""
-    if not _active(user):
+    if not may_use_records(user):
         return None
     if not (user.is_staff or can_write_appointment_records(user=user, appointment=appointment)):
         return None
     notes = list(appointment.session_notes.select_related("author"))
-    _log(user, appointment.patient_id, What.NOTES, [appointment.pk], path)
+    _log(user, appointment.patient_id, What.NOTE, [appointment.pk], door=door, path=path)
     return notes
 
 
-def notes_for_patient(*, user: User, patient: User, path: str = "") -> list[SessionNote]:
+def notes_for_patient(
+    *, user: User, patient: User, door: str = WEB, path: str = ""
+) -> list[SessionNote]:
     """A patient's notes: staff all of them, a practitioner those on their own visits."""
+    if not clinician_in_good_standing(user) or user.pk == patient.pk:
+        return []
     qs = SessionNote.objects.filter(appointment__patient=patient).select_related(
         "author", "appointment__location", "appointment__service"
     )
-    if user.is_staff:
-        pass
-    elif user.is_practitioner and user.pk != patient.pk:
+    if not user.is_staff:
         qs = qs.filter(appointment__practitioner__user=user)
-    else:
-        return []
     notes = list(qs.order_by("-appointment__start", "-created_at")[:100])
-    _log(user, patient.pk, What.NOTES, path=path)
+    _log(user, patient.pk, What.NOTE, door=door, path=path)
     return notes
 
 
@@ -116,7 +148,7 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     qs = Prescription.objects.select_related(
         "patient", "practitioner__user", "appointment__location", "appointment__service"
     ).prefetch_related("items")
-    if not _active(user):
+    if not may_use_records(user):
         return qs.none()
     if user.is_staff:
         return qs
@@ -127,10 +159,29 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     return qs.none()
 
 
-def prescription_get_for(*, user: User, pk: int, path: str = "") -> Prescription | None:
+def prescription_get_for(
+    *, user: User, pk: int, door: str = WEB, path: str = ""
+) -> Prescription | None:
     prescription = prescriptions_visible_to(user).filter(pk=pk).first()
     if prescription is not None:
-        _log(user, prescription.patient_id, What.PRESCRIPTION, [prescription.pk], path)
+        _log(
+            user,
+            prescription.patient_id,
+            What.PRESCRIPTION,
+            [prescription.pk],
+            door=door,
+            path=path,
+        )
+    return prescription
+
+
+def prescription_pdf_for(
+    *, user: User, pk: int, door: str = WEB, path: str = ""
+) -> Prescription | None:
+    """The prescription to render as PDF (logged as a PDF read: it may leave the building)."""
+    prescription = prescriptions_visible_to(user).filter(pk=pk).first()
+    if prescription is not None:
+        _log(user, prescription.patient_id, What.PDF, [prescription.pk], door=door, path=path)
     return prescription
 
 
@@ -141,6 +192,7 @@ def prescription_list_for(
     appointment: Appointment | None = None,
     limit: int = 100,
     offset: int = 0,
+    door: str = WEB,
     path: str = "",
 ) -> list[Prescription]:
     """The caller's prescriptions, newest first, optionally of one patient or one visit."""
@@ -150,75 +202,77 @@ def prescription_list_for(
     if appointment is not None:
         qs = qs.filter(appointment=appointment)
     items = list(qs[offset : offset + limit])
-    for patient_id in {p.patient_id for p in items}:
-        ids = [p.pk for p in items if p.patient_id == patient_id]
-        _log(user, patient_id, What.PRESCRIPTION, ids, path)
+    _log_each(user, items, What.PRESCRIPTION, door=door, path=path)
     return items
 
 
 # --- Medical record, documents, admissions --------------------------------------------------
 
 
-def medical_record_get_for(*, user: User, patient: User, path: str = "") -> MedicalRecord | None:
+def medical_record_get_for(
+    *, user: User, patient: User, door: str = WEB, path: str = ""
+) -> MedicalRecord | None:
     """The patient's record (an empty unsaved one if none yet), or None when not allowed."""
     if not can_read_record(user=user, patient=patient):
         return None
     record = MedicalRecord.objects.filter(patient=patient).first() or MedicalRecord(patient=patient)
-    _log(user, patient.pk, What.MEDICAL_RECORD, [record.pk], path)
+    _log(user, patient.pk, What.RECORD, [record.pk], door=door, path=path)
     return record
 
 
-def documents_for(*, user: User, patient: User, path: str = "") -> list[MedicalDocument] | None:
+def documents_for(
+    *, user: User, patient: User, door: str = WEB, path: str = ""
+) -> list[MedicalDocument] | None:
     if not can_read_record(user=user, patient=patient):
         return None
     documents = list(
         MedicalDocument.objects.filter(patient=patient).select_related("uploaded_by")[:200]
     )
-    _log(user, patient.pk, What.DOCUMENT, path=path)
+    _log(user, patient.pk, What.DOCUMENT, door=door, path=path)
     return documents
 
 
-def document_get_for(*, user: User, pk: int, path: str = "") -> MedicalDocument | None:
+def document_get_for(
+    *, user: User, pk: int, door: str = WEB, path: str = ""
+) -> MedicalDocument | None:
     document = MedicalDocument.objects.select_related("patient").filter(pk=pk).first()
     if document is None or not can_read_record(user=user, patient=document.patient):
         return None
-    _log(user, document.patient_id, What.DOCUMENT, [document.pk], path)
+    _log(user, document.patient_id, What.DOCUMENT, [document.pk], door=door, path=path)
     return document
 
 
-def admissions_for(*, user: User, patient: User, path: str = "") -> list[Admission] | None:
+def admissions_for(
+    *, user: User, patient: User, door: str = WEB, path: str = ""
+) -> list[Admission] | None:
     if not can_read_record(user=user, patient=patient):
         return None
     admissions = list(
         Admission.objects.filter(patient=patient).select_related("practitioner__user")[:100]
     )
-    _log(user, patient.pk, What.ADMISSIONS, path=path)
+    _log(user, patient.pk, What.ADMISSION, door=door, path=path)
     return admissions
 
 
 def admission_get_for(*, user: User, pk: int) -> Admission | None:
     """An admission the acting staff member or responsible practitioner may discharge."""
-    if not _active(user):
+    if not clinician_in_good_standing(user):
         return None
     qs = Admission.objects.select_related("patient", "practitioner__user")
     if user.is_staff:
         return qs.filter(pk=pk).first()
-    if user.is_practitioner:
-        return qs.filter(pk=pk, practitioner__user=user).first()
-    return None
+    return qs.filter(pk=pk, practitioner__user=user).first()
 
 
 def _ward_list(user: User, qs: QuerySet[Admission]) -> QuerySet[Admission] | None:
-    if not _active(user):
+    if not clinician_in_good_standing(user):
         return None
     if user.is_staff:
         return qs
-    if user.is_practitioner:
-        return qs.filter(practitioner__user=user)
-    return None
+    return qs.filter(practitioner__user=user)
 
 
-def inpatients_for(*, user: User, path: str = "") -> list[Admission] | None:
+def inpatients_for(*, user: User, door: str = WEB, path: str = "") -> list[Admission] | None:
     """Current in-patients: a practitioner's own, or (staff) the clinic's, longest stay first."""
     qs = _ward_list(
         user,
@@ -229,11 +283,13 @@ def inpatients_for(*, user: User, path: str = "") -> list[Admission] | None:
     if qs is None:
         return None
     items = list(qs[:500])
-    _log_each(user, items, path)
+    _log_each(user, items, What.ADMISSION, door=door, path=path)
     return items
 
 
-def discharges_for(*, user: User, path: str = "", limit: int = 50, offset: int = 0):
+def discharges_for(
+    *, user: User, door: str = WEB, path: str = "", limit: int = 50, offset: int = 0
+):
     """Discharged admissions, latest discharge first (a practitioner's own, or the clinic's)."""
     qs = _ward_list(
         user,
@@ -245,16 +301,8 @@ def discharges_for(*, user: User, path: str = "", limit: int = 50, offset: int =
         return None, 0
     total = qs.count()
     items = list(qs[offset : offset + limit])
-    _log_each(user, items, path)
+    _log_each(user, items, What.ADMISSION, door=door, path=path)
     return items, total
-
-
-def _log_each(user: User, admissions: list[Admission], path: str) -> None:
-    by_patient: dict[int, list[int]] = {}
-    for a in admissions:
-        by_patient.setdefault(a.patient_id, []).append(a.pk)
-    for patient_id, ids in by_patient.items():
-        _log(user, patient_id, What.ADMISSIONS, ids, path)
 
 
 # --- Access log ------------------------------------------------------------------------------
@@ -266,13 +314,14 @@ def access_log_search(
     patient_q: str = "",
     by_q: str = "",
     what: str = "",
+    door: str = "",
     start: datetime | None = None,
     end: datetime | None = None,
-) -> QuerySet[AccessLogEntry]:
+) -> QuerySet[AccessLog]:
     """The access log for staff, newest first; nobody else reads it."""
-    if not (_active(user) and user.is_staff):
-        return AccessLogEntry.objects.none()
-    qs = AccessLogEntry.objects.select_related("by", "patient")
+    if not clinician_in_good_standing(user) or not user.is_staff:
+        return AccessLog.objects.none()
+    qs = AccessLog.objects.select_related("by", "patient")
     if patient_q:
         qs = qs.filter(
             Q(patient__full_name__icontains=patient_q) | Q(patient__email__icontains=patient_q)
@@ -281,6 +330,8 @@ def access_log_search(
         qs = qs.filter(Q(by__full_name__icontains=by_q) | Q(by__email__icontains=by_q))
     if what:
         qs = qs.filter(what=what)
+    if door:
+        qs = qs.filter(door=door)
     if start:
         qs = qs.filter(at__gte=start)
     if end:
@@ -291,39 +342,8 @@ def access_log_search(
 # --- Reviews ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rating:
-    avg: float
-    count: int
-
-
 def _visible_reviews() -> QuerySet[Review]:
     return Review.objects.filter(hidden_at__isnull=True)
-
-
-def ratings_for(practitioner_ids) -> dict[int, Rating]:
-    """Average rating and count of visible reviews for each practitioner that has any: one query."""
-    rows = (
-        _visible_reviews()
-        .filter(practitioner_id__in=list(practitioner_ids))
-        .values("practitioner_id")
-        .annotate(avg=Avg("rating"), n=Count("pk"))
-        .order_by()
-    )
-    return {r["practitioner_id"]: Rating(round(float(r["avg"]), 1), r["n"]) for r in rows}
-
-
-def practitioner_ids_by_rating(practitioner_ids: list[int]) -> list[int]:
-    """The ids, best average first, then most reviews; unrated practitioners last."""
-    from carebook.clinic.models import Practitioner
-
-    visible = Q(reviews__hidden_at__isnull=True)
-    return list(
-        Practitioner.objects.filter(pk__in=practitioner_ids)
-        .annotate(avg=Avg("reviews__rating", filter=visible), n=Count("reviews", filter=visible))
-        .order_by(F("avg").desc(nulls_last=True), "-n", "pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def reviews_for_practitioner(*, practitioner_id: int, limit: int = 20) -> list[Review]:
@@ -342,7 +362,7 @@ def review_of_appointment(*, user: User, appointment: Appointment) -> Review | N
 
 
 def reviews_for_staff(*, user: User, hidden: bool | None = None) -> QuerySet[Review]:
-    if not (_active(user) and user.is_staff):
+    if not (clinician_in_good_standing(user) and user.is_staff):
         return Review.objects.none()
     qs = Review.objects.select_related("patient", "practitioner__user", "hidden_by")
     if hidden is True:

@@ -1,8 +1,10 @@
 """Writes on clinical records and reviews. Each checks who acts and the rule, then writes."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
@@ -12,7 +14,6 @@ from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDeni
 from carebook.core.timeutils import now as utcnow
 from carebook.records import storage
 from carebook.records.models import (
-    AccessLogEntry,
     Admission,
     MedicalDocument,
     MedicalRecord,
@@ -21,14 +22,16 @@ from carebook.records.models import (
     Review,
     SessionNote,
 )
+from carebook.records.selectors import (
+    can_write_appointment_records,
+    clinician_in_good_standing,
+    may_use_records,
+    practitioner_has_patient,
+)
 
 S = Appointment.Status
 NOTE_STATUSES = (S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
 MAX_MEDICINES = 20
-
-
-def _active(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
@@ -40,22 +43,8 @@ def _lock_appointment(appointment: Appointment) -> Appointment:
 
 
 def _ensure_own_visit(appointment: Appointment, by: User) -> None:
-    if not (_active(by) and by.is_practitioner and appointment.practitioner.user_id == by.pk):
+    if not can_write_appointment_records(user=by, appointment=appointment):
         raise PermissionDenied(_("Only the visit's practitioner can do that."))
-
-
-# --- Access log ------------------------------------------------------------------------------
-
-
-def access_log_record(
-    *, by: User, patient_id: int, what: str, object_ids=(None,), path: str = ""
-) -> None:
-    """Record that `by` read part of a patient's clinical record (one row per object read)."""
-    ids = list(object_ids) or [None]
-    AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(by=by, patient_id=patient_id, what=what, object_id=i, path=path[:300])
-        for i in ids
-    )
 
 
 # --- Session notes and prescriptions --------------------------------------------------------
@@ -131,9 +120,7 @@ def prescription_issue(
 
 
 def _ensure_may_write_record(patient: User, by: User) -> None:
-    from carebook.records.selectors import practitioner_has_patient
-
-    if not _active(by) or not patient.is_patient:
+    if not may_use_records(by) or not patient.is_patient:
         raise PermissionDenied()
     if by.pk == patient.pk or by.is_staff:
         return
@@ -147,7 +134,7 @@ def medical_record_update(
     *, patient: User, by: User, allergies: str, conditions: str, medications: str
 ) -> MedicalRecord:
     """Replace the patient's lists; the patient keeps them, staff may correct them."""
-    if not (_active(by) and patient.is_patient and (by.pk == patient.pk or by.is_staff)):
+    if not (may_use_records(by) and patient.is_patient and (by.pk == patient.pk or by.is_staff)):
         raise PermissionDenied(_("Only the patient or the clinic can change this record."))
     values = {"allergies": allergies, "conditions": conditions, "medications": medications}
     for key, value in values.items():
@@ -188,7 +175,7 @@ def document_upload(*, patient: User, by: User, upload, title: str = "") -> Medi
 
 @transaction.atomic
 def document_delete(*, document: MedicalDocument, by: User) -> None:
-    if not (_active(by) and (by.pk == document.patient_id or by.is_staff)):
+    if not (may_use_records(by) and (by.pk == document.patient_id or by.is_staff)):
         raise PermissionDenied(_("Only the patient or the clinic can delete a document."))
     name = document.storage_name
     document.delete()
@@ -211,19 +198,15 @@ def admission_admit(
 ) -> Admission:
     """Admit a patient under a practitioner: a practitioner admits their own patient under
     themselves; staff name the practitioner. A patient has at most one open admission."""
-    if not _active(by) or not patient.is_patient:
+    if not clinician_in_good_standing(by) or not patient.is_patient:
         raise PermissionDenied()
     if by.is_staff:
         if practitioner is None:
             raise InvalidInput(_("Choose the practitioner responsible for the patient."))
-    elif by.is_practitioner:
-        from carebook.records.selectors import practitioner_has_patient
-
+    else:
         practitioner = Practitioner.objects.get(user=by)
         if not practitioner_has_patient(user=by, patient_id=patient.pk):
             raise PermissionDenied(_("You can admit only your own patients."))
-    else:
-        raise PermissionDenied()
     ward, room, reason = ward.strip(), room.strip(), reason.strip()
     if not ward or not reason:
         raise InvalidInput(_("Give the ward and the reason for admission."))
@@ -259,7 +242,9 @@ def admission_discharge(
         .select_related("practitioner")
         .get(pk=admission.pk)
     )
-    if not _active(by) or not (by.is_staff or admission.practitioner.user_id == by.pk):
+    if not clinician_in_good_standing(by) or not (
+        by.is_staff or admission.practitioner.user_id == by.pk
+    ):
         raise PermissionDenied(_("Only the responsible practitioner or staff can discharge."))
     if admission.discharged_at is not None:
         raise IllegalTransition(_("This patient is already discharged."))
@@ -280,11 +265,24 @@ def admission_discharge(
 # --- Reviews ---------------------------------------------------------------------------------
 
 
+def _rating_refresh(practitioner_id: int) -> None:
+    """Store the practitioner's average and count of visible reviews; in the caller's
+    transaction, with the practitioner locked so concurrent reviews count each other."""
+    Practitioner.objects.select_for_update().filter(pk=practitioner_id).values("pk").first()
+    agg = Review.objects.filter(practitioner_id=practitioner_id, hidden_at__isnull=True).aggregate(
+        avg=Avg("rating"), n=Count("pk")
+    )
+    average = None if agg["avg"] is None else Decimal(str(agg["avg"])).quantize(Decimal("0.01"))
+    Practitioner.objects.filter(pk=practitioner_id).update(
+        rating_average=average, rating_count=agg["n"]
+    )
+
+
 @transaction.atomic
 def review_create(*, appointment: Appointment, by: User, rating: int, comment: str = "") -> Review:
     """The patient rates their completed visit, once."""
     appointment = _lock_appointment(appointment)
-    if not (_active(by) and by.is_patient and appointment.patient_id == by.pk):
+    if not (may_use_records(by) and by.is_patient and appointment.patient_id == by.pk):
         raise PermissionDenied(_("Only the patient of this visit can review it."))
     if appointment.status != S.COMPLETED:
         raise IllegalTransition(_("Only a completed visit can be reviewed."))
@@ -297,7 +295,7 @@ def review_create(*, appointment: Appointment, by: User, rating: int, comment: s
         raise IllegalTransition(_("You have already reviewed this visit."))
     try:
         with transaction.atomic():
-            return Review.objects.create(
+            review = Review.objects.create(
                 appointment=appointment,
                 patient_id=appointment.patient_id,
                 practitioner_id=appointment.practitioner_id,
@@ -306,12 +304,14 @@ def review_create(*, appointment: Appointment, by: User, rating: int, comment: s
             )
     except IntegrityError as exc:
         raise IllegalTransition(_("You have already reviewed this visit.")) from exc
+    _rating_refresh(review.practitioner_id)
+    return review
 
 
 @transaction.atomic
 def review_hide(*, review: Review, by: User, reason: str = "") -> Review:
     """Staff hide an abusive review: it no longer shows or counts."""
-    if not (_active(by) and by.is_staff):
+    if not (clinician_in_good_standing(by) and by.is_staff):
         raise PermissionDenied()
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.hidden_at is None:
@@ -319,16 +319,18 @@ def review_hide(*, review: Review, by: User, reason: str = "") -> Review:
         review.hidden_by = by
         review.hidden_reason = reason.strip()[:300]
         review.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        _rating_refresh(review.practitioner_id)
     return review
 
 
 @transaction.atomic
 def review_unhide(*, review: Review, by: User) -> Review:
-    if not (_active(by) and by.is_staff):
+    if not (clinician_in_good_standing(by) and by.is_staff):
         raise PermissionDenied()
     review = Review.objects.select_for_update().get(pk=review.pk)
     review.hidden_at = None
     review.hidden_by = None
     review.hidden_reason = ""
     review.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    _rating_refresh(review.practitioner_id)
     return review

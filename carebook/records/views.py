@@ -2,7 +2,6 @@
 (404 for anyone not allowed) and logs reads by anyone but the patient."""
 
 from datetime import UTC, datetime, time, timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carebook.booking.selectors import appointment_get_for
+from carebook.clinic.selectors import practitioner_for
+from carebook.core.decorators import patient_required, role_required, staff_required
 from carebook.core.errors import DomainError
-from carebook.practice.selectors import practitioner_for
 from carebook.records import selectors, services, storage
 from carebook.records.forms import (
     AccessLogFilterForm,
@@ -76,39 +76,8 @@ def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-def patient_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_patient:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def staff_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def carer_required(view):
-    """Practitioners and staff only; everyone else 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (request.user.is_staff or request.user.is_practitioner):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Practitioners and staff only; everyone else 404.
+carer_required = role_required(lambda user: user.is_staff or user.is_practitioner)
 
 
 # --- The patient's own health record -----------------------------------------------------------
@@ -237,7 +206,7 @@ def prescriptions(request):
 @login_required
 def prescription_download(request, pk: int):
     prescription = _found(
-        selectors.prescription_get_for(user=request.user, pk=pk, path=request.path)
+        selectors.prescription_pdf_for(user=request.user, pk=pk, path=request.path)
     )
     response = HttpResponse(prescription_pdf(prescription), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{prescription.number}.pdf"'
@@ -248,7 +217,7 @@ def prescription_download(request, pk: int):
 @login_required
 def prescribe(request, pk: int):
     """The visit's practitioner writes a prescription (completed visits only)."""
-    appointment = _found(appointment_get_for(user=request.user, pk=pk))
+    appointment = _found(appointment_get_for(user=request.user, pk=pk, door=""))
     if not selectors.can_write_appointment_records(user=request.user, appointment=appointment):
         raise Http404
     form = PrescriptionForm(request.POST or None)
@@ -281,7 +250,7 @@ def prescribe(request, pk: int):
 @login_required
 @require_POST
 def note_add(request, pk: int):
-    appointment = _found(appointment_get_for(user=request.user, pk=pk))
+    appointment = _found(appointment_get_for(user=request.user, pk=pk, door=""))
     if not selectors.can_write_appointment_records(user=request.user, appointment=appointment):
         raise Http404
     form = NoteForm(request.POST)
@@ -301,7 +270,7 @@ def note_add(request, pk: int):
 @login_required
 @require_POST
 def review_add(request, pk: int):
-    appointment = _found(appointment_get_for(user=request.user, pk=pk))
+    appointment = _found(appointment_get_for(user=request.user, pk=pk, door=""))
     if appointment.patient_id != request.user.pk:
         raise Http404
     form = ReviewForm(request.POST)
@@ -431,6 +400,7 @@ def access_log(request):
         patient_q=filters.get("patient", ""),
         by_q=filters.get("by", ""),
         what=filters.get("what", ""),
+        door=filters.get("door", ""),
         start=_day_start(filters["start"]) if filters.get("start") else None,
         end=_day_start(filters["end"] + timedelta(days=1)) if filters.get("end") else None,
     )

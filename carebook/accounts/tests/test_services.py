@@ -3,9 +3,10 @@ from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 
 from carebook.accounts.models import User
-from carebook.accounts.services import patient_register, user_approve, user_reactivate, user_suspend
+from carebook.accounts.services import user_approve, user_reactivate, user_suspend
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.clinic.models import Clinic
+from carebook.clinic.services import patient_register
 from carebook.core.errors import IllegalTransition, PermissionDenied
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test import Client
 
 from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.api.services import token_create
+from carebook.accounts.tokens import token_create
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book, appointment_confirm
 from carebook.booking.tests.factories import Calendar, bookable_calendar

@@ -289,7 +289,7 @@ def test_an_unexpected_error_is_a_json_500(world, monkeypatch):
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("carebook.api.routers.booking.appointment_book", explode)
+    monkeypatch.setattr("carebook.booking.api.appointment_book", explode)
     response = post(
         world.client("patient"), "/api/v1/appointments", payload(world.cal, local_start(3))
     )

@@ -3,10 +3,9 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from carebook.accounts.models import FailedLogin, User
+from carebook.accounts.models import ApiToken, FailedLogin, User
 from carebook.accounts.tests.factories import PatientFactory
-from carebook.api.models import ApiToken
-from carebook.api.services import token_create, token_digest
+from carebook.accounts.tokens import token_create, token_digest
 from carebook.core.timeutils import now as utcnow
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from carebook.accounts.tests.factories import PatientFactory
-from carebook.api.services import token_create
+from carebook.accounts.tokens import token_create
 from carebook.api.tests.conftest import local_start
 from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar

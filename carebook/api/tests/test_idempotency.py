@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import pytest
 
-from carebook.api.models import IdempotencyRecord
 from carebook.api.tests.conftest import book, local_start
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_cancel
+from carebook.core.models import IdempotencyRecord
 from carebook.core.timeutils import now as utcnow
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_a_server_error_frees_the_key_for_a_retry(world, monkeypatch):
     client = world.client("patient")
     with monkeypatch.context() as patch:
         patch.setattr(
-            "carebook.api.routers.booking.appointment_book",
+            "carebook.booking.api.appointment_book",
             lambda **kw: (_ for _ in ()).throw(RuntimeError("database fell over")),
         )
         assert post(client, "/api/v1/appointments", data, "key-1").status_code == 500

@@ -45,7 +45,22 @@ def test_every_operation_is_typed_described_and_documents_its_errors(schema):
     assert ("POST", "/api/v1/auth/token") in seen
     assert ("GET", "/api/v1/practitioners/{practitioner_id}/slots") in seen
     assert ("GET", "/api/v1/invoices/{invoice_id}/pdf") in seen
-    assert len(seen) == 23  # 17 core, 3 invoices, 3 prescriptions
+    assert len(seen) == 24  # 17 core, 4 invoices (with the staff refund), 3 prescriptions
+
+
+def test_operation_ids_keep_their_published_names(schema):
+    # Client generators name methods after operationIds: moving a router to its app keeps them.
+    ids = {(method, path): op["operationId"] for method, path, op in operations(schema)}
+    assert len(set(ids.values())) == len(ids)
+    assert ids["POST", "/api/v1/auth/token"] == "carebook_api_routers_auth_token_obtain"
+    assert ids["GET", "/api/v1/specialties"] == "carebook_api_routers_clinic_specialties"
+    assert (
+        ids["GET", "/api/v1/practitioners/{practitioner_id}/slots"]
+        == "carebook_api_routers_clinic_practitioner_slots"
+    )
+    assert ids["POST", "/api/v1/appointments"] == "carebook_api_routers_booking_appointment_create"
+    assert ids["GET", "/api/v1/invoices"] == "carebook_api_routers_billing_invoice_list"
+    assert ids["GET", "/api/v1/prescriptions"] == "carebook_api_routers_records_prescription_list"
 
 
 def test_schemas_carry_examples_and_both_auth_schemes(schema):

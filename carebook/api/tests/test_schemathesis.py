@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from carebook.accounts.tests.factories import PatientFactory
-from carebook.api.services import token_create
+from carebook.accounts.tokens import token_create
 from carebook.api.tests.conftest import book, local_start
 from carebook.booking.tests.factories import bookable_calendar
 

@@ -1,6 +1,6 @@
 from django import template
 
-from carebook.billing.models import BillingSettings, Invoice, Payment
+from carebook.billing.models import Invoice, Payment
 from carebook.billing.money import format_inr
 from carebook.billing.selectors import invoice_for_appointment
 from carebook.booking.models import Appointment
@@ -55,7 +55,6 @@ def appointment_billing(context, appointment: Appointment):
         "can_issue": invoice is None
         and user.is_staff
         and appointment.status in (S.REQUESTED, S.CONFIRMED),
-        "at_clinic": not BillingSettings.current().pay_at_booking,
     }
 
 

@@ -1,11 +1,15 @@
 """Billing states built the way users reach them: through the booking and billing services."""
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connection
 
 from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.billing.models import BillingSettings, Invoice
-from carebook.billing.services import invoice_issue
+from carebook.billing.providers import PaymentDetails, SimulatedGateway
+from carebook.billing.services import invoice_issue, payment_checkout
 from carebook.booking.models import Appointment
 from carebook.booking.services import (
     appointment_book,
@@ -15,6 +19,7 @@ from carebook.booking.services import (
 )
 from carebook.booking.tests.factories import Calendar, bookable_calendar
 from carebook.clinic.models import Clinic
+from carebook.core.tests.tasks import run_worker
 from carebook.core.timeutils import now as utcnow
 from carebook.core.timeutils import zone
 
@@ -36,8 +41,9 @@ def demo_clinic() -> Clinic:
 
 
 def pay_at_booking(**fields) -> BillingSettings:
+    """Patients pay online when they book; `fields` set billing rules too."""
+    Clinic.objects.filter(pk=Clinic.current().pk).update(payment_at_booking=True)
     rules = BillingSettings.current()
-    rules.payment_timing = BillingSettings.PaymentTiming.AT_BOOKING
     for name, value in fields.items():
         setattr(rules, name, value)
     rules.save()
@@ -100,3 +106,54 @@ def held(cal: Calendar | None = None, patient: User | None = None, *, start=None
 def issued_invoice(appointment: Appointment | None = None, *, now=None) -> Invoice:
     appointment = appointment or completed()
     return invoice_issue(appointment=appointment, by=StaffFactory(), now=now)
+
+
+CARD = PaymentDetails(method="card", card_number="4111111111111111")
+
+
+def paid_booking(cal: Calendar | None = None, *, start: datetime | None = None) -> Appointment:
+    """A visit the patient paid online at booking (requested, or confirmed by auto-confirm)."""
+    appointment = held(cal, start=start)
+    payment_checkout(appointment=appointment, details=CARD, by=appointment.patient)
+    appointment.refresh_from_db()
+    return appointment
+
+
+class RecordingGateway(SimulatedGateway):
+    """The simulated gateway, remembering each refund request (and whether a transaction was
+    open around it); `fail` refunds raise, as a gateway that is down."""
+
+    def __init__(self, *, fail: int = 0):
+        self.refunds: list[dict] = []
+        self.fail = fail
+
+    def refund(self, *, transaction_id: str, amount: Decimal, reference: str) -> str:
+        self.refunds.append(
+            {
+                "transaction_id": transaction_id,
+                "amount": amount,
+                "reference": reference,
+                "in_transaction": connection.in_atomic_block,
+            }
+        )
+        if self.fail:
+            self.fail -= 1
+            raise ConnectionError("gateway down")
+        return super().refund(transaction_id=transaction_id, amount=amount, reference=reference)
+
+    @property
+    def references(self) -> set[str]:
+        return {r["reference"] for r in self.refunds}
+
+
+def run_billing_tasks(*, allow_failures: bool = False) -> list:
+    """Run every due task, as `db_worker` does after commit; return billing's failed runs.
+
+    Other apps' tasks (messages) run too, but only billing's results are judged here.
+    """
+    failed = [
+        r for r in run_worker(allow_failures=True) if r.task_path.startswith("carebook.billing.")
+    ]
+    if not allow_failures:
+        assert not failed, [f.traceback for f in failed]
+    return failed

@@ -5,7 +5,8 @@ from django.test import Client
 from pypdf import PdfReader
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.api.services import token_create
+from carebook.accounts.tokens import token_create
+from carebook.billing.models import CreditNote, Invoice
 from carebook.billing.services import payment_record
 from carebook.billing.tests.factories import completed, issued_invoice
 
@@ -76,3 +77,47 @@ def test_invoices_are_in_the_openapi_schema(db):
         "/api/v1/invoices/{invoice_id}",
         "/api/v1/invoices/{invoice_id}/pdf",
     } <= set(paths)
+
+
+def test_staff_refund_part_of_an_invoice_through_the_api(two_invoices):
+    mine, _ = two_invoices
+    staff = bearer(StaffFactory())
+    url = f"/api/v1/invoices/{mine.pk}/refund"
+    response = staff.post(
+        url, {"amount": "149.00", "reason": "Ran late"}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["amount"], body["reason"], body["invoice_id"]) == ("149.00", "Ran late", mine.pk)
+    assert body["number"].startswith("CB-CN/")
+    assert body["refund_status"] == "at_counter"  # paid in cash: handed back at the counter
+    mine.refresh_from_db()
+    assert mine.status == Invoice.Status.PARTIALLY_REFUNDED
+    too_much = staff.post(url, {"amount": "500.01", "reason": "x"}, content_type="application/json")
+    assert too_much.status_code == 422
+    no_reason = staff.post(url, {"amount": "1"}, content_type="application/json")
+    assert no_reason.status_code == 422
+    rest = staff.post(url, {"reason": "Goodwill"}, content_type="application/json")
+    assert rest.status_code == 201 and rest.json()["amount"] == "500.00"
+    again = staff.post(url, {"reason": "Again"}, content_type="application/json")
+    assert again.status_code == 409
+    assert CreditNote.objects.count() == 2
+
+
+def test_a_patient_cannot_refund_through_the_api(two_invoices):
+    mine, theirs = two_invoices
+    c = bearer(mine.patient)
+    response = c.post(
+        f"/api/v1/invoices/{mine.pk}/refund", {"reason": "Please"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    other = c.post(
+        f"/api/v1/invoices/{theirs.pk}/refund", {"reason": "x"}, content_type="application/json"
+    )
+    assert other.status_code == 404
+    assert not CreditNote.objects.exists()
+
+
+def test_the_refund_endpoint_is_in_the_openapi_schema(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    assert "post" in paths["/api/v1/invoices/{invoice_id}/refund"]

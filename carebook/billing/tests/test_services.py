@@ -2,30 +2,33 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.billing.models import CreditNote, DocumentSequence, Invoice, Payment
+from carebook.billing import ledger
+from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
 from carebook.billing.providers import ChargeResult, Outcome, PaymentDetails
 from carebook.billing.services import (
+    billing_settings_update,
+    credit_note_issue,
     invoice_issue,
     payment_checkout,
     payment_complete,
     payment_record,
     payment_start,
-    refund_for_cancellation,
 )
 from carebook.billing.tests.factories import (
+    RecordingGateway,
     booked,
     completed,
     held,
     issued_invoice,
-    local_start,
+    paid_booking,
     pay_at_booking,
+    run_billing_tasks,
 )
 from carebook.booking.models import Appointment
-from carebook.booking.services import appointment_cancel, appointment_reschedule
 from carebook.booking.tests.factories import bookable_calendar
+from carebook.clinic.models import Clinic
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
 
@@ -215,74 +218,76 @@ def test_only_the_patient_or_staff_pay_a_hold():
         payment_start(appointment=appointment, details=CARD, by=PatientFactory())
 
 
-def _paid_booking(start):
-    appointment = held(start=start)
-    payment_checkout(appointment=appointment, details=CARD, by=appointment.patient)
-    appointment.refresh_from_db()
-    return appointment
-
-
-def test_cancelling_early_refunds_in_full_by_credit_note_without_touching_the_invoice():
-    appointment = _paid_booking(local_start(3))
+def test_staff_refund_part_then_the_rest_by_credit_notes(monkeypatch):
+    gateway = RecordingGateway()
+    monkeypatch.setattr(ledger, "provider_get", lambda: gateway)
+    appointment = paid_booking()
     invoice = appointment.invoice
-    before = Invoice.objects.filter(pk=invoice.pk).values(
-        "total", "taxable_amount", "cgst_amount", "sgst_amount", "number"
-    )[0]
-    appointment_cancel(appointment=appointment, by=appointment.patient)
-    assert CreditNote.objects.filter(invoice=invoice).count() == 1  # refunded by the cancel
-    note = refund_for_cancellation(appointment=appointment, by=appointment.patient)
-    assert note.amount == D("649.00")
-    assert note.number.startswith("CB-CN/") and note.number.endswith("/000001")
-    assert note.refund_reference.startswith("sim_rfnd_")
+    staff = StaffFactory()
+    part = credit_note_issue(invoice=invoice, amount=D("200"), reason="Ran late", by=staff)
+    assert part.amount == D("200.00") and part.issued_by == staff
+    assert part.refund_status == CreditNote.RefundStatus.REFUNDED
+    assert gateway.refunds[0]["reference"] == part.number
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PARTIALLY_REFUNDED
+    with pytest.raises(InvalidInput):
+        credit_note_issue(invoice=invoice, amount=D("449.01"), reason="Too much", by=staff)
+    rest = credit_note_issue(invoice=invoice, reason="Goodwill", by=staff)
+    assert rest.amount == D("449.00")
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.REFUNDED
-    after = Invoice.objects.filter(pk=invoice.pk).values(*before)[0]
-    assert after == before
-    assert refund_for_cancellation(appointment=appointment, by=None).pk == note.pk
-    assert CreditNote.objects.count() == 1
-
-
-def test_cancelling_late_refunds_nothing():
-    appointment = _paid_booking(local_start(2, 10))
-    with time_machine.travel(appointment.start - timedelta(hours=23), tick=False):
-        appointment_cancel(appointment=appointment, by=StaffFactory())
-    assert refund_for_cancellation(appointment=appointment, by=None) is None
-    assert not CreditNote.objects.exists()
-
-
-def test_refund_policy_hours_come_from_the_settings():
-    pay_at_booking(full_refund_hours=2)
-    appointment = _paid_booking(local_start(2, 10))
-    with time_machine.travel(appointment.start - timedelta(hours=3), tick=False):
-        appointment_cancel(appointment=appointment, by=StaffFactory())
-    note = refund_for_cancellation(appointment=appointment, by=None)
-    assert note is not None and note.amount == D("649.00")
-
-
-def test_an_active_appointment_is_not_refunded():
-    appointment = _paid_booking(local_start(3))
     with pytest.raises(IllegalTransition):
-        refund_for_cancellation(appointment=appointment, by=None)
+        credit_note_issue(invoice=invoice, reason="Again", by=staff)
+    assert [n.sequence_number for n in CreditNote.objects.order_by("pk")] == [1, 2]
+    assert len(gateway.refunds) == 2
 
 
-def test_credit_notes_have_their_own_gapless_series():
-    for _ in range(2):
-        appointment = _paid_booking(local_start(3, 10 + _))
-        appointment_cancel(appointment=appointment, by=appointment.patient)
-        refund_for_cancellation(appointment=appointment, by=None)
-    numbers = sorted(CreditNote.objects.values_list("sequence_number", flat=True))
-    assert numbers == [1, 2]
-    assert sorted(Invoice.objects.values_list("sequence_number", flat=True)) == [1, 2]
-
-
-def test_a_paid_visit_that_is_moved_keeps_its_invoice_and_is_not_refunded():
-    appointment = _paid_booking(local_start(3))
-    invoice = appointment.invoice
-    moved = appointment_reschedule(
-        appointment=appointment, start=appointment.start + timedelta(days=1), by=appointment.patient
-    )
-    assert refund_for_cancellation(appointment=appointment, by=None) is None
+def test_a_staff_refund_needs_staff_and_a_reason():
+    invoice = paid_booking().invoice
+    with pytest.raises(PermissionDenied):
+        credit_note_issue(invoice=invoice, reason="Please", by=invoice.patient)
+    with pytest.raises(InvalidInput):
+        credit_note_issue(invoice=invoice, reason="  ", by=StaffFactory())
+    with pytest.raises(InvalidInput):
+        credit_note_issue(invoice=invoice, amount=D("0"), reason="Zero", by=StaffFactory())
     assert not CreditNote.objects.exists()
-    assert invoice_issue(appointment=moved, by=StaffFactory()).pk == invoice.pk
-    appointment_cancel(appointment=moved, by=moved.patient)  # early: refunded in full
-    assert CreditNote.objects.get().invoice == invoice
+
+
+def test_an_unpaid_invoice_has_nothing_to_refund():
+    with pytest.raises(IllegalTransition):
+        credit_note_issue(invoice=issued_invoice(), reason="Nothing paid", by=StaffFactory())
+
+
+def test_a_staff_refund_the_gateway_fails_stays_pending_and_a_task_sends_it(monkeypatch):
+    gateway = RecordingGateway(fail=1)
+    monkeypatch.setattr(ledger, "provider_get", lambda: gateway)
+    invoice = paid_booking().invoice
+    note = credit_note_issue(invoice=invoice, amount=D("100"), reason="Ran late", by=StaffFactory())
+    assert note.refund_status == CreditNote.RefundStatus.PENDING
+    run_billing_tasks()
+    note.refresh_from_db()
+    assert note.refund_status == CreditNote.RefundStatus.REFUNDED
+    assert [r["reference"] for r in gateway.refunds] == [note.number, note.number]
+
+
+def test_a_counter_paid_invoice_is_refunded_at_the_counter(monkeypatch):
+    gateway = RecordingGateway()
+    monkeypatch.setattr(ledger, "provider_get", lambda: gateway)
+    invoice = issued_invoice()
+    staff = StaffFactory()
+    payment_record(invoice=invoice, method="cash", by=staff)
+    note = credit_note_issue(invoice=invoice, amount=D("49"), reason="Discount", by=staff)
+    assert note.refund_status == CreditNote.RefundStatus.AT_COUNTER and note.payment is None
+    assert gateway.refunds == []
+
+
+def test_billing_settings_save_when_patients_pay_on_the_clinic():
+    staff = StaffFactory()
+    rules = BillingSettings.current()
+    rules.refund_no_show = True
+    billing_settings_update(settings=rules, payment_at_booking=True, by=staff)
+    assert Clinic.current().payment_at_booking
+    assert BillingSettings.current().refund_no_show
+    with pytest.raises(PermissionDenied):
+        billing_settings_update(settings=rules, payment_at_booking=False, by=PatientFactory())
+    assert Clinic.current().payment_at_booking

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.billing.models import CreditNote, Invoice, Payment
+from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
 from carebook.billing.providers import PaymentDetails
 from carebook.billing.services import payment_checkout, payment_record
 from carebook.billing.tests.factories import (
@@ -15,10 +15,12 @@ from carebook.billing.tests.factories import (
     issued_invoice,
     local_start,
     pay_at_booking,
+    run_billing_tasks,
 )
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_cancel
 from carebook.booking.tests.factories import bookable_calendar
+from carebook.clinic.models import Clinic
 from carebook.core.timeutils import now as utcnow
 
 pytestmark = pytest.mark.django_db
@@ -259,16 +261,20 @@ def test_a_patient_cannot_record_a_payment(client, clinic):
     assert not Payment.objects.exists()
 
 
-def test_patient_opening_a_completed_visits_invoice_issues_it(client, clinic):
+def test_patient_gets_a_completed_visits_invoice_with_a_post_not_a_get(client, clinic):
     appointment = completed()
     c = client_for(client, appointment.patient)
     detail = c.get(reverse("appointment", args=[appointment.pk])).content.decode()
     link = reverse("billing:appointment_invoice", args=[appointment.pk])
-    assert link in detail
-    response = c.get(link)
+    assert link in detail and "Get the invoice" in detail
+    opened = c.get(link)  # a GET never writes: it leads back to the button
+    assert opened["Location"] == reverse("appointment", args=[appointment.pk])
+    assert not Invoice.objects.exists()
+    response = c.post(link)
     invoice = Invoice.objects.get(appointment=appointment)
     assert response["Location"] == reverse("billing:invoice", args=[invoice.pk])
     assert c.get(link)["Location"] == response["Location"]
+    assert c.post(link)["Location"] == response["Location"]
     assert Invoice.objects.count() == 1
 
 
@@ -289,21 +295,82 @@ def test_staff_issue_an_invoice_for_a_booked_visit(client, clinic):
     assert Invoice.objects.filter(appointment=appointment).exists()
 
 
-def test_opening_the_invoice_of_a_cancelled_paid_visit_settles_the_refund(client, clinic):
+def _snapshot():
+    return (
+        list(Invoice.objects.values()),
+        list(Payment.objects.values()),
+        list(CreditNote.objects.values()),
+        list(DocumentSequence.objects.values()),
+        list(BillingSettings.objects.values()),
+    )
+
+
+def test_opening_an_invoice_page_changes_nothing(client, clinic):
     pay_at_booking()
     invoice, _ = _paid()
     appointment_cancel(appointment=invoice.appointment, by=invoice.patient)
-    page = client_for(client, invoice.patient).get(reverse("billing:invoice", args=[invoice.pk]))
-    assert page.status_code == 200
+    before = _snapshot()
+    for user in (invoice.patient, StaffFactory()):
+        c = client_for(client, user)
+        assert c.get(reverse("billing:invoice", args=[invoice.pk])).status_code == 200
+        assert c.get(reverse("appointment", args=[invoice.appointment_id])).status_code == 200
+    assert c.get(reverse("billing:settings")).status_code == 200  # staff
+    assert _snapshot() == before
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID  # until the settling task runs
+    run_billing_tasks()
+    page = client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
     note = CreditNote.objects.get()
-    assert note.number in page.content.decode()
+    assert note.number in page and "Refunded by the gateway" in page
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.REFUNDED
 
 
-def test_staff_change_the_billing_settings(client, clinic):
-    from carebook.billing.models import BillingSettings
+def test_staff_refund_part_of_an_invoice_from_its_page(client, clinic):
+    invoice, payment = _paid()
+    staff = StaffFactory()
+    c = client_for(client, staff)
+    page = c.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
+    assert reverse("billing:refund", args=[invoice.pk]) in page
+    response = c.post(
+        reverse("billing:refund", args=[invoice.pk]), {"amount": "200.00", "reason": "Ran late"}
+    )
+    assert response.status_code == 302
+    note = CreditNote.objects.get()
+    assert (note.amount, note.reason, note.issued_by) == (Decimal("200.00"), "Ran late", staff)
+    assert note.payment == payment and note.refund_reference.startswith("sim_rfnd_")
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PARTIALLY_REFUNDED
 
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"amount": "100", "reason": ""}, "This field is required."),
+        ({"amount": "700", "reason": "Too much"}, "at most 649.00"),
+        ({"amount": "-5", "reason": "Negative"}, "greater than or equal to 0.01"),
+    ],
+)
+def test_a_refund_form_with_errors_says_what_is_wrong(client, clinic, data, error):
+    invoice, _ = _paid()
+    c = client_for(client, StaffFactory())
+    response = c.post(reverse("billing:refund", args=[invoice.pk]), data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not CreditNote.objects.exists()
+
+
+def test_a_patient_cannot_refund(client, clinic):
+    invoice, _ = _paid()
+    c = client_for(client, invoice.patient)
+    response = c.post(reverse("billing:refund", args=[invoice.pk]), {"reason": "Please"})
+    assert response.status_code == 404
+    page = c.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
+    assert reverse("billing:refund", args=[invoice.pk]) not in page
+    assert not CreditNote.objects.exists()
+
+
+def test_staff_change_the_billing_settings(client, clinic):
     staff = StaffFactory()
     assert client_for(client, PatientFactory()).get(reverse("billing:settings")).status_code == 404
     c = client_for(client, staff)
@@ -315,15 +382,32 @@ def test_staff_change_the_billing_settings(client, clinic):
             "service_charge": "25.00",
             "gst_rate": "12.00",
             "full_refund_hours": "48",
+            "refund_no_show": "on",
         },
     )
     assert response.status_code == 302
     rules = BillingSettings.current()
-    assert rules.pay_at_booking and rules.service_charge == Decimal("25.00")
+    assert Clinic.current().payment_at_booking and rules.service_charge == Decimal("25.00")
+    assert rules.refund_no_show
+    shown = c.get(reverse("billing:settings")).context["form"]
+    assert shown["payment_timing"].value() == "at_booking"
     bad = c.post(
         reverse("billing:settings"),
         {"payment_timing": "x", "service_charge": "-1", "gst_rate": "12", "full_refund_hours": "1"},
     )
     assert bad.status_code == 400
+    assert Clinic.current().payment_at_booking
+    back = c.post(
+        reverse("billing:settings"),
+        {
+            "payment_timing": "at_clinic",
+            "service_charge": "25.00",
+            "gst_rate": "12.00",
+            "full_refund_hours": "48",
+        },
+    )
+    assert back.status_code == 302
+    assert not Clinic.current().payment_at_booking
+    assert not BillingSettings.current().refund_no_show
     invoice = issued_invoice()
     assert invoice.total == Decimal("588.00")  # 525 + 6% + 6% = 588.00

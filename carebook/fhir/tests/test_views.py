@@ -5,11 +5,11 @@ import pytest
 from django.test import Client
 
 from carebook.accounts.tests.factories import PatientFactory
-from carebook.api.models import IdempotencyRecord
 from carebook.api.tests.conftest import book, local_start
 from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.tests.factories import PractitionerFactory, ServiceFactory, SpecialtyFactory
+from carebook.core.models import IdempotencyRecord
 from carebook.fhir.tests.conftest import entries, fhir
 
 pytestmark = pytest.mark.django_db

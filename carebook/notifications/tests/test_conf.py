@@ -1,3 +1,4 @@
+from carebook.core.tasks import retry_backoff
 from carebook.notifications import conf
 
 
@@ -13,4 +14,4 @@ def test_settings_win_then_the_environment_then_the_default(settings, monkeypatc
 
 def test_backoff_doubles_and_is_capped(settings):
     settings.CAREBOOK_TASK_RETRY_BACKOFF_SECONDS = 30
-    assert [conf.retry_backoff(n).total_seconds() for n in (1, 2, 3, 9)] == [30, 60, 120, 3600]
+    assert [retry_backoff(n).total_seconds() for n in (1, 2, 3, 9)] == [30, 60, 120, 3600]

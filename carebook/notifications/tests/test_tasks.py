@@ -10,7 +10,6 @@ from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.booking import services as booking_services
 from carebook.booking.models import Appointment
 from carebook.booking.services import (
     appointment_cancel,
@@ -23,8 +22,10 @@ from carebook.booking.services import (
 )
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.models import Clinic
+from carebook.core import events
 from carebook.notifications import services
 from carebook.notifications.models import Delivery, Notification, NotificationPreference
+from carebook.notifications.services import notify_appointment_event
 from carebook.notifications.sms import send_sms
 from carebook.notifications.tasks import send_appointment_event, send_delivery
 from carebook.notifications.tests import conftest
@@ -209,7 +210,8 @@ def test_muted_changes_tell_nobody(cal, patient):
 def test_task_is_written_in_the_booking_transaction_and_rolled_back_with_it(monkeypatch):
     cal = bookable_calendar()
     patient = PatientFactory()
-    real = booking_services.notify_appointment_event
+    real = notify_appointment_event
+    handlers = events._handlers[events.APPOINTMENT_CHANGED]
     seen_inside = []
 
     def enqueue_then_fail(*, history):
@@ -217,14 +219,20 @@ def test_task_is_written_in_the_booking_transaction_and_rolled_back_with_it(monk
         seen_inside.append((connection.in_atomic_block, DBTaskResult.objects.count()))
         raise RuntimeError("the booking fails after its task was enqueued")
 
-    monkeypatch.setattr(booking_services, "notify_appointment_event", enqueue_then_fail)
+    at = handlers.index(real)
+    monkeypatch.setattr(events, "_handlers", {**events._handlers})
+    events._handlers[events.APPOINTMENT_CHANGED] = [
+        *handlers[:at],
+        enqueue_then_fail,
+        *handlers[at + 1 :],
+    ]
     with pytest.raises(RuntimeError):
         book(cal, patient)
     assert seen_inside == [(True, 1)]  # the row existed, inside the transaction
     assert not Appointment.objects.exists()
     assert not DBTaskResult.objects.exists()  # and went with the rollback
 
-    monkeypatch.setattr(booking_services, "notify_appointment_event", real)
+    monkeypatch.undo()
     appt = book(cal, patient)
     (task_row,) = DBTaskResult.objects.all()
     assert task_row.task_path == "carebook.notifications.tasks.send_appointment_event"

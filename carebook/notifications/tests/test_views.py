@@ -199,8 +199,7 @@ def test_someone_elses_notification_is_404(client):
 
 
 def test_staff_hear_of_registrations_and_contact_messages(client):
-    from carebook.accounts.services import practitioner_register
-    from carebook.clinic.services import contact_message_create
+    from carebook.clinic.services import contact_message_create, practitioner_register
 
     staff, other_staff = StaffFactory(), StaffFactory()
     UserFactory(role=User.Role.STAFF, state=User.State.SUSPENDED, is_active=False)

@@ -5,9 +5,9 @@ from django.test import Client
 from pypdf import PdfReader
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.api.services import token_create
+from carebook.accounts.tokens import token_create
 from carebook.clinic.tests.factories import PractitionerFactory
-from carebook.records.models import AccessLogEntry
+from carebook.core.access_log import AccessLog
 from carebook.records.tests.factories import prescription, visit
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_patient_lists_reads_and_downloads_own_prescriptions():
     pdf = api.get(f"/api/v1/prescriptions/{rx.pk}/pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert rx.number in PdfReader(BytesIO(pdf.content)).pages[0].extract_text()
-    assert not AccessLogEntry.objects.exists()
+    assert not AccessLog.objects.exists()
 
 
 def test_other_callers_get_json_404_and_anonymous_401():
@@ -54,4 +54,4 @@ def test_practitioner_and_staff_reads_through_the_api_are_logged():
     rx = prescription(done)
     for user in (done.practitioner.user, StaffFactory()):
         assert bearer(user).get(f"/api/v1/prescriptions/{rx.pk}").status_code == 200
-        assert AccessLogEntry.objects.filter(by=user, patient=done.patient).exists()
+        assert AccessLog.objects.filter(by=user, patient=done.patient).exists()

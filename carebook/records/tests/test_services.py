@@ -5,6 +5,7 @@ import pytest
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar
+from carebook.clinic.services import practitioner_unverify
 from carebook.clinic.tests.factories import PractitionerFactory
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.timeutils import now as utcnow
@@ -193,3 +194,18 @@ def test_medical_record_is_the_patients_to_edit():
         services.medical_record_update(
             patient=patient, by=PatientFactory(), allergies="", conditions="", medications=""
         )
+
+
+def test_a_practitioner_whose_verification_is_withdrawn_writes_nothing_clinical(private_dir):
+    done = visit()
+    doctor = done.practitioner.user
+    practitioner_unverify(practitioner=done.practitioner, by=StaffFactory())
+    with pytest.raises(PermissionDenied):
+        services.session_note_add(appointment=done, by=doctor, text="Still writing?")
+    with pytest.raises(PermissionDenied):
+        prescription(done)
+    with pytest.raises(PermissionDenied):
+        services.document_upload(patient=done.patient, by=doctor, upload=pdf_upload())
+    with pytest.raises(PermissionDenied):
+        services.admission_admit(patient=done.patient, by=doctor, ward="A", reason="Observation")
+    assert not done.session_notes.exists()

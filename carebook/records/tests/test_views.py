@@ -7,14 +7,16 @@ from pypdf import PdfReader
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar
+from carebook.clinic.services import practitioner_unverify
 from carebook.clinic.tests.factories import PractitionerFactory
+from carebook.core.access_log import AccessLog
 from carebook.records import services, storage
-from carebook.records.models import AccessLogEntry, MedicalDocument, Review, SessionNote
+from carebook.records.models import MedicalDocument, Review, SessionNote
 from carebook.records.tests.factories import pdf_upload, prescription, visit
 
 pytestmark = pytest.mark.django_db
 S = Appointment.Status
-What = AccessLogEntry.What
+What = AccessLog.What
 
 
 def login(user) -> Client:
@@ -61,7 +63,7 @@ def test_strangers_get_404_for_prescription_document_and_record(done, document, 
         f"/api/v1/prescriptions/{rx.pk}/pdf",
     ):
         assert client.get(url).status_code == 404, url
-    assert not AccessLogEntry.objects.exists()
+    assert not AccessLog.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["other patient", "other practitioner"])
@@ -93,6 +95,16 @@ def test_practitioner_writes_note_from_the_appointment_page(done):
     response = client.post(f"/records/appointments/{done.pk}/notes/", {"text": "BP fine"})
     assert response.status_code == 302
     assert SessionNote.objects.get().text == "BP fine"
+
+
+def test_withdrawn_verification_closes_the_record_and_refuses_a_note(done):
+    doctor = done.practitioner.user
+    practitioner_unverify(practitioner=done.practitioner, by=StaffFactory())
+    client = login(doctor)
+    assert client.get(f"/records/patients/{done.patient_id}/").status_code == 404
+    assert client.post(f"/records/appointments/{done.pk}/notes/", {"text": "x"}).status_code == 404
+    assert not SessionNote.objects.exists()
+    assert not AccessLog.objects.filter(by=doctor).exists()
 
 
 def test_prescribe_page_only_for_completed_visits(done):
@@ -144,7 +156,7 @@ def test_patient_downloads_own_prescription_pdf_with_its_text(done):
         "Drink water - rest well Rs.0",
     ):
         assert expected in text, expected
-    assert not AccessLogEntry.objects.exists()  # the patient's own read is not logged
+    assert not AccessLog.objects.exists()  # the patient's own read is not logged
 
 
 def test_prescriptions_list_for_patient(done):
@@ -223,23 +235,21 @@ def test_practitioner_and_staff_reads_are_logged_not_the_patients(done, document
     own.get(f"/records/documents/{document.pk}/")
     own.get(f"/records/prescriptions/{rx.pk}/pdf/")
     own.get(f"/appointments/{done.pk}/")
-    assert not AccessLogEntry.objects.exists()
+    assert not AccessLog.objects.exists()
 
     doctor = done.practitioner.user
     assert login(doctor).get(f"/records/patients/{patient.pk}/").status_code == 200
-    logged = set(AccessLogEntry.objects.filter(by=doctor).values_list("what", flat=True))
-    assert {What.MEDICAL_RECORD, What.DOCUMENT, What.ADMISSIONS, What.NOTES} <= logged
-    assert AccessLogEntry.objects.filter(by=doctor, patient=patient).count() >= 4
+    logged = set(AccessLog.objects.filter(by=doctor).values_list("what", flat=True))
+    assert {What.RECORD, What.DOCUMENT, What.ADMISSION, What.NOTE} <= logged
+    assert AccessLog.objects.filter(by=doctor, patient=patient).count() >= 4
 
     staff = StaffFactory()
     login(staff).get(f"/records/documents/{document.pk}/")
-    entry = AccessLogEntry.objects.get(by=staff)
+    entry = AccessLog.objects.get(by=staff)
     assert (entry.patient, entry.what, entry.object_id) == (patient, What.DOCUMENT, document.pk)
 
     login(doctor).get(f"/records/prescriptions/{rx.pk}/pdf/")
-    assert AccessLogEntry.objects.filter(
-        by=doctor, what=What.PRESCRIPTION, object_id=rx.pk
-    ).exists()
+    assert AccessLog.objects.filter(by=doctor, what=What.PDF, object_id=rx.pk).exists()
 
 
 def test_staff_access_log_page_filters(done):
@@ -251,8 +261,13 @@ def test_staff_access_log_page_filters(done):
     assert doctor.full_name in page.content.decode()
     page = staff.get("/records/office/access-log/", {"by": "nobody-like-this"})
     assert "No reads match" in page.content.decode()
-    page = staff.get("/records/office/access-log/", {"what": "medical_record"})
+    page = staff.get("/records/office/access-log/", {"what": "record"})
+    assert page.context["page"].paginator.count == 1
     assert "Medical record" in page.content.decode()
+    page = staff.get("/records/office/access-log/", {"door": "web"})
+    assert page.context["page"].paginator.count == AccessLog.objects.count() > 1
+    page = staff.get("/records/office/access-log/", {"door": "rest"})
+    assert "No reads match" in page.content.decode()
     for user in (doctor, done.patient):
         assert login(user).get("/records/office/access-log/").status_code == 404
 

@@ -1,0 +1,86 @@
+"""POST /auth/token and friends: exchange a login for a bearer token, see who you are, log out."""
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.errors import AuthenticationError, Throttled
+
+from carebook.accounts.api_auth import BearerAuth, api_auth
+from carebook.accounts.models import User
+from carebook.accounts.schemas import TokenIn, TokenOut, UserOut
+from carebook.accounts.throttle import (
+    WINDOW,
+    client_ip,
+    login_blocked,
+    login_failed,
+    login_succeeded,
+)
+from carebook.accounts.tokens import token_create, token_revoke
+from carebook.core.schemas import ApiError, ErrorOut, ValidationErrorOut
+
+router = Router(tags=["auth"])
+
+
+def user_out(user: User) -> UserOut:
+    practitioner = getattr(user, "practitioner", None) if user.is_practitioner else None
+    return UserOut(
+        id=user.pk,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        state=user.state,
+        practitioner_id=practitioner.pk if practitioner else None,
+    )
+
+
+@router.post(
+    "/token",
+    auth=None,
+    response={
+        201: TokenOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        422: ValidationErrorOut,
+        429: ErrorOut,
+    },
+    summary="Get a bearer token",
+)
+def token_obtain(request: HttpRequest, payload: TokenIn):
+    """Exchange an email and password for a bearer token that expires (30 days by default).
+
+    After repeated failures for one email (or many from one address), here or on the site's login
+    form, attempts are refused with 429 for a while, whether or not the password is right.
+    """
+    email = payload.email.strip()
+    ip = client_ip(request)
+    # The same counts as the site's login form: guesses there and here add up.
+    if login_blocked(email=email, ip=ip):
+        raise Throttled(wait=int(WINDOW.total_seconds()))
+    user = authenticate(request, username=email, password=payload.password)
+    if user is None or user.state == User.State.SUSPENDED:
+        login_failed(email=email, ip=ip)
+        raise ApiError(401, "The email or password is not right.", "invalid_credentials")
+    login_succeeded(email=email)
+    token, raw = token_create(user=user, name=payload.name)
+    return Status(201, TokenOut(token=raw, expires_at=token.expires_at, user=user_out(user)))
+
+
+@router.delete(
+    "/token",
+    auth=BearerAuth(),
+    response={204: None, 401: ErrorOut},
+    summary="Revoke the token in use",
+)
+def token_delete(request: HttpRequest):
+    """Revoke the bearer token this request was made with; later calls with it get 401."""
+    token = getattr(request, "api_token", None)
+    if token is None:  # pragma: no cover - BearerAuth always sets it
+        raise AuthenticationError()
+    token_revoke(token=token)
+    return Status(204, None)
+
+
+@router.get("/me", auth=api_auth, response={200: UserOut, 401: ErrorOut}, summary="Who am I")
+def me(request: HttpRequest):
+    """The account the token (or session) belongs to."""
+    return user_out(request.auth)

@@ -1,0 +1,65 @@
+"""API tokens: issue, revoke, look up and touch a user's bearer credential."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from carebook.accounts.models import ApiToken, User
+from carebook.core.timeutils import now as utcnow
+
+TOKEN_PREFIX = "cb_"
+
+
+def token_digest(raw: str) -> str:
+    # The token carries 256 random bits, so a fast digest is enough to keep the stored copy useless.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_lifetime() -> timedelta:
+    return timedelta(days=getattr(settings, "CAREBOOK_API_TOKEN_DAYS", 30))
+
+
+def token_create(
+    *, user: User, name: str = "", now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a token for `user`; the raw value is returned once and never stored."""
+    now = now or utcnow()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=raw[:12],
+        digest=token_digest(raw),
+        expires_at=now + token_lifetime(),
+    )
+    return token, raw
+
+
+def token_revoke(*, token: ApiToken, now: datetime | None = None) -> ApiToken:
+    """Revoke a token; revoking twice keeps the first time."""
+    now = now or utcnow()
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def token_touch(*, token: ApiToken, now: datetime) -> None:
+    """Record use at most once a minute, so reads do not turn into a write each."""
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def token_get_live(*, raw: str, now: datetime) -> ApiToken | None:
+    """The unexpired, unrevoked token with this value whose user may log in, else None."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active or token.user.state == User.State.SUSPENDED:
+        return None
+    return token

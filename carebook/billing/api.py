@@ -1,0 +1,174 @@
+"""Invoices of the caller: a patient's own, a practitioner's patients', or (staff) all."""
+
+from typing import Annotated
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Path, Query, Router, Status
+
+from carebook.billing import pdf
+from carebook.billing.models import Invoice, Payment
+from carebook.billing.money import to_paise
+from carebook.billing.schemas import (
+    CreditNoteOut,
+    InvoiceFilters,
+    InvoiceOut,
+    InvoicePage,
+    PaymentOut,
+    RefundIn,
+    RefundOut,
+)
+from carebook.billing.selectors import invoice_get_for, invoice_search
+from carebook.billing.services import credit_note_issue
+from carebook.billing.views import document_filename, pdf_response
+from carebook.core.idempotency import idempotent
+from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut
+
+router = Router(tags=["invoices"])
+
+InvoiceId = Annotated[int, Path(ge=1, le=MAX_ID, description="Invoice id")]
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+def invoice_out(invoice: Invoice) -> InvoiceOut:
+    payments = [p for p in invoice.payments.all() if p.status == Payment.Status.SUCCEEDED]
+    return InvoiceOut(
+        id=invoice.pk,
+        number=invoice.number,
+        financial_year=invoice.financial_year,
+        status=invoice.status,
+        appointment_id=invoice.appointment_id,
+        patient_id=invoice.patient_id,
+        patient_name=invoice.patient_name,
+        practitioner_id=invoice.practitioner_id,
+        practitioner_name=invoice.practitioner_name,
+        description=invoice.description,
+        visit_at=invoice.visit_at,
+        clinic_name=invoice.clinic_name,
+        clinic_address=invoice.clinic_address,
+        clinic_gstin=invoice.clinic_gstin,
+        consultation_fee=invoice.consultation_fee,
+        service_charge=invoice.service_charge,
+        taxable_amount=invoice.taxable_amount,
+        gst_rate=invoice.gst_rate,
+        cgst_rate=invoice.cgst_rate,
+        sgst_rate=invoice.sgst_rate,
+        cgst_amount=invoice.cgst_amount,
+        sgst_amount=invoice.sgst_amount,
+        round_off=invoice.round_off,
+        total=invoice.total,
+        paid=to_paise(invoice.paid_amount),
+        refunded=to_paise(invoice.refunded_amount),
+        issued_at=invoice.issued_at,
+        payments=[
+            PaymentOut(
+                id=p.pk,
+                method=p.method,
+                amount=p.amount,
+                status=p.status,
+                provider_transaction_id=p.provider_transaction_id,
+                created_at=p.created_at,
+                receipt_number=p.receipt_number,
+            )
+            for p in payments
+        ],
+        credit_notes=[
+            CreditNoteOut(
+                id=n.pk, number=n.number, amount=n.amount, reason=n.reason, issued_at=n.issued_at
+            )
+            for n in invoice.credit_notes.all()
+        ],
+    )
+
+
+def visible_or_404(request: HttpRequest, pk: int) -> Invoice:
+    invoice = invoice_get_for(user=request.auth, pk=pk)
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+@router.get(
+    "",
+    response={200: InvoicePage, 401: ErrorOut, 422: ValidationErrorOut},
+    summary="My invoices",
+)
+def invoice_list(request: HttpRequest, filters: Query[InvoiceFilters]):
+    """The caller's invoices, newest first: a patient's own, staff every invoice."""
+    qs = invoice_search(
+        user=request.auth,
+        status=filters.status or "",
+        financial_year=filters.financial_year or "",
+    ).prefetch_related("payments", "credit_notes")
+    page = Paginator(qs, filters.per_page).get_page(filters.page)
+    return InvoicePage(
+        count=page.paginator.count,
+        page=page.number,
+        pages=page.paginator.num_pages,
+        per_page=filters.per_page,
+        results=[invoice_out(i) for i in page.object_list],
+    )
+
+
+@router.get("/{invoice_id}", response={200: InvoiceOut, **READ_ERRORS}, summary="One invoice")
+def invoice_detail(request: HttpRequest, invoice_id: InvoiceId):
+    """An invoice the caller may see, with its payments and credit notes; anyone else's is 404."""
+    return invoice_out(visible_or_404(request, invoice_id))
+
+
+@router.get(
+    "/{invoice_id}/pdf",
+    response={200: None, **READ_ERRORS},
+    summary="The invoice as PDF",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The tax invoice",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def invoice_pdf(request: HttpRequest, invoice_id: InvoiceId) -> HttpResponse:
+    """The tax invoice as a PDF file."""
+    invoice = visible_or_404(request, invoice_id)
+    return pdf_response(pdf.invoice_pdf(invoice), document_filename("invoice", invoice.number))
+
+
+@router.post(
+    "/{invoice_id}/refund",
+    response={
+        201: RefundOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    summary="Refund (staff)",
+)
+@idempotent
+def invoice_refund(request: HttpRequest, invoice_id: InvoiceId, payload: RefundIn):
+    """Refund all or part of what an invoice received, by credit note (staff only).
+
+    Money paid online goes back through the gateway; nothing left to refund answers 409, an
+    amount above what is left 422.
+    """
+    invoice = visible_or_404(request, invoice_id)
+    note = credit_note_issue(
+        invoice=invoice, amount=payload.amount, reason=payload.reason, by=request.auth
+    )
+    return Status(
+        201,
+        RefundOut(
+            id=note.pk,
+            invoice_id=note.invoice_id,
+            number=note.number,
+            amount=note.amount,
+            reason=note.reason,
+            issued_at=note.issued_at,
+            refund_status=note.refund_status,
+            refund_reference=note.refund_reference,
+        ),
+    )

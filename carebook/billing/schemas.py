@@ -1,0 +1,95 @@
+"""Response shapes and filters of /api/v1/invoices."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from ninja import Field, Schema
+
+from carebook.billing.models import Invoice
+from carebook.core.schemas import Page
+
+# Its own name in the schema: Appointment.Status is already "Status" there.
+InvoiceStatus = StrEnum("InvoiceStatus", {v.upper(): v for v in Invoice.Status.values})
+
+
+class PaymentOut(Schema):
+    id: int
+    method: str
+    amount: Decimal
+    status: str
+    provider_transaction_id: str
+    created_at: datetime
+    receipt_number: str
+
+
+class CreditNoteOut(Schema):
+    id: int
+    number: str
+    amount: Decimal
+    reason: str
+    issued_at: datetime
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str = Field(examples=["CB/2026-27/000123"])
+    financial_year: str = Field(examples=["2026-27"])
+    status: InvoiceStatus
+    appointment_id: int
+    patient_id: int
+    patient_name: str
+    practitioner_id: int
+    practitioner_name: str
+    description: str
+    visit_at: datetime
+    clinic_name: str
+    clinic_address: str
+    clinic_gstin: str
+    consultation_fee: Decimal
+    service_charge: Decimal
+    taxable_amount: Decimal
+    gst_rate: Decimal
+    cgst_rate: Decimal
+    sgst_rate: Decimal
+    cgst_amount: Decimal
+    sgst_amount: Decimal
+    round_off: Decimal
+    total: Decimal
+    paid: Decimal
+    refunded: Decimal
+    issued_at: datetime
+    payments: list[PaymentOut]
+    credit_notes: list[CreditNoteOut]
+
+
+class InvoicePage(Page):
+    results: list[InvoiceOut]
+
+
+class InvoiceFilters(Schema):
+    status: InvoiceStatus | None = None
+    financial_year: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", examples=["2026-27"])
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class RefundIn(Schema):
+    amount: Decimal | None = Field(
+        None,
+        gt=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Omit to refund everything received and not yet refunded.",
+        examples=["200.00"],
+    )
+    reason: str = Field(min_length=1, max_length=255, examples=["Goodwill: the visit ran late."])
+
+
+class RefundOut(CreditNoteOut):
+    invoice_id: int
+    refund_status: str = Field(
+        description="at_counter: hand the money back at the counter; pending: the gateway "
+        "refund is on its way; refunded: the gateway refunded it (see refund_reference)."
+    )
+    refund_reference: str

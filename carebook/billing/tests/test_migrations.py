@@ -1,0 +1,34 @@
+"""The move of "when patients pay" from BillingSettings to the clinic keeps the choice."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("billing", "0002_credit_note_refund_state")]
+AFTER = [("billing", "0004_remove_billingsettings_payment_timing")]
+
+
+def migrate(billing_target):
+    """Move billing to `billing_target`, every other app staying at its latest migration."""
+    executor = MigrationExecutor(connection)
+    targets = [
+        *billing_target,
+        *(leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] != "billing"),
+    ]
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.parametrize(("timing", "at_booking"), [("at_booking", True), ("at_clinic", False)])
+def test_payment_timing_moves_to_the_clinic_and_back(timing, at_booking):
+    old = migrate(BEFORE)
+    old.get_model("billing", "BillingSettings").objects.create(payment_timing=timing)
+    old.get_model("clinic", "Clinic").objects.create(name="Arogya")
+    new = migrate(AFTER)
+    assert new.get_model("clinic", "Clinic").objects.get().payment_at_booking is at_booking
+    back = migrate(BEFORE)
+    assert back.get_model("billing", "BillingSettings").objects.get().payment_timing == timing
+    migrate(AFTER)

@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand
+
+from carebook.demo import logins
+from carebook.demo.billing import seed_billing
+from carebook.demo.records import seed_records
+from carebook.demo.seed import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic: practitioners, patients, appointments and three logins."
+
+    def handle(self, *args, **options):
+        summary = seed_demo()
+        if summary.created or summary.appointments_created:
+            made = ", ".join(f"{count} {what}" for what, count in summary.created.items())
+            if summary.appointments_created:
+                made = f"{made}, {summary.appointments_created} appointments".lstrip(", ")
+            self.stdout.write(self.style.SUCCESS(f"Demo clinic created: {made}."))
+        else:
+            self.stdout.write("Demo clinic already present; nothing changed.")
+        self.stdout.write("")
+        for role, (email, password) in (
+            ("staff", logins.STAFF_LOGIN),
+            ("practitioner", logins.DOCTOR_LOGIN),
+            ("patient", logins.PATIENT_LOGIN),
+        ):
+            self.stdout.write(f"  {role:<13} {email:<24} {password}")
+        self.stdout.write(f"  (other demo accounts use the password {logins.OTHERS_PASSWORD})")
+        self.stdout.write("")
+        self.stdout.write(f"Admin: {logins.ADMIN_URL}")
+        seed_billing()
+        seed_records()

@@ -1,0 +1,158 @@
+"""Slot: the free times the scheduling engine offers and the busy ones booked, per Schedule."""
+
+from datetime import datetime, timedelta
+
+from django.http import HttpRequest, HttpResponse
+
+from carebook.api.selectors import locations_by_id
+from carebook.booking.availability import default_services
+from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.timeutils import now as utcnow
+from carebook.fhir import resources as res
+from carebook.fhir.responses import FhirError, fhir_response
+from carebook.fhir.search import date_range, tokens
+from carebook.fhir.selectors import (
+    busy_appointments,
+    free_slots,
+    locations_listed,
+    practitioners_listed,
+    schedule_pairs,
+    slot_is_busy,
+)
+from carebook.fhir.views.common import (
+    Search,
+    default_tz,
+    fhir_endpoint,
+    in_time_order,
+    not_found,
+    time_span,
+)
+
+SECOND = timedelta(seconds=1)
+
+
+def _services_for(practitioner: Practitioner, codes: list[str]) -> list[Service]:
+    """The active services `codes` name, or the practitioner's default one when none are named."""
+    active = {s.pk: s for s in practitioner.services.all()}
+    if not codes:
+        default = default_services([practitioner.pk]).get(practitioner.pk)
+        return [default] if default else []
+    return [active[int(c)] for c in codes if c.isdigit() and len(c) < 19 and int(c) in active]
+
+
+def offered(
+    practitioner: Practitioner,
+    location: Location,
+    codes: list[str],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[tuple[res.SlotKey, datetime, Service]]:
+    """Free slots of the services `codes` name (or of the default one) at this schedule."""
+    services = _services_for(practitioner, codes)
+    return free_slots(
+        practitioner=practitioner,
+        location=location,
+        services=services,
+        start=start,
+        end=end,
+        now=now,
+    )
+
+
+def _schedules_wanted(params) -> list[tuple[int, int]]:
+    wanted = []
+    for raw in params.getlist("schedule"):
+        for item in raw.split(","):
+            pair = res.parse_schedule_id(item.strip().rsplit("Schedule/", 1)[-1])
+            if pair is None:
+                raise FhirError(400, "invalid", "schedule must be Schedule/<id>.", ["schedule"])
+            wanted.append(pair)
+    if not wanted:
+        raise FhirError(
+            400, "too-costly", "Slot search needs schedule=Schedule/<id>; see Schedule search."
+        )
+    known = schedule_pairs(practitioner_ids=[p for p, _ in wanted])
+    return [p for p in known if p in wanted]
+
+
+@fhir_endpoint("GET")
+def slot_search(request: HttpRequest) -> HttpResponse:
+    search = Search(request)
+    params = search.params
+    now = utcnow()
+    pairs = _schedules_wanted(params)
+    locations = locations_by_id(loc for _, loc in pairs)
+    tz = locations[pairs[0][1]].tz if len(pairs) == 1 else default_tz()
+    lo, hi = time_span(
+        *date_range(params.getlist("start"), tz, name="start"),
+        now,
+        name="start",
+        too_long="Ask for at most 62 days of slots at a time.",
+    )
+    statuses = set(tokens(params.getlist("status"))) or {"free", "busy"}
+    codes = tokens(params.getlist("service-type"), system=res.SERVICE_SYSTEM)
+    practitioners = {p.pk: p for p in practitioners_listed().filter(pk__in={p for p, _ in pairs})}
+    found: list[tuple[datetime, str, dict]] = []
+    for pid, lid in pairs:
+        practitioner, location = practitioners[pid], locations[lid]
+        if "free" in statuses:
+            for key, end, service in offered(
+                practitioner, location, codes, start=lo, end=hi, now=now
+            ):
+                resource = res.slot_resource(
+                    key, end=end, status="free", service=service, time_zone=location.time_zone
+                )
+                found.append((key.start, key.id, resource))
+        if "busy" in statuses:
+            busy = busy_appointments(
+                practitioner_id=pid, location_id=lid, start=lo, end=hi, now=now
+            )
+            if codes:
+                busy = busy.filter(service_id__in=[int(c) for c in codes if c.isdigit()][:100])
+            for appointment in busy:
+                key = res.SlotKey(pid, lid, appointment.service_id, appointment.start)
+                resource = res.slot_resource(
+                    key,
+                    end=appointment.end,
+                    status="busy",
+                    service=appointment.service,
+                    time_zone=location.time_zone,
+                )
+                found.append((key.start, key.id, resource))
+    return search.items(
+        "Slot", search.kept("schedule", "start", "status", "service-type"), in_time_order(found)
+    )
+
+
+@fhir_endpoint("GET")
+def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
+    key = res.SlotKey.parse(pk)
+    if key is None:
+        raise not_found("Slot", pk)
+    now = utcnow()
+    practitioner = practitioners_listed().filter(pk=key.practitioner_id).first()
+    location = locations_listed().filter(pk=key.location_id, is_active=True).first()
+    service = (
+        next((s for s in practitioner.services.all() if s.pk == key.service_id), None)
+        if practitioner
+        else None
+    )
+    if practitioner is None or location is None or service is None:
+        raise not_found("Slot", pk)
+    free = offered(
+        practitioner, location, [str(service.pk)], start=key.start, end=key.start + SECOND, now=now
+    )
+    if free:
+        status, end = "free", free[0][1]
+    else:
+        busy = slot_is_busy(key, now=now)
+        if busy is None:
+            raise not_found("Slot", pk)
+        status, end = "busy", busy.end
+    return fhir_response(
+        res.slot_resource(
+            key, end=end, status=status, service=service, time_zone=location.time_zone
+        )
+    )

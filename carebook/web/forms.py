@@ -1,0 +1,137 @@
+"""Forms of the public pages: the directory's filters and the booking flow's inputs."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from carebook.accounts.models import User
+from carebook.booking.directory import DirectoryFilters
+from carebook.clinic.models import Gender, Language, Location, Specialty, VisitMode
+from carebook.clinic.selectors import cities
+
+SORT_CHOICES = [
+    ("earliest", _("Earliest free slot")),
+    ("fee", _("Fee: low to high")),
+    ("fee_desc", _("Fee: high to low")),
+    ("experience", _("Most experienced")),
+    ("rating", _("Best rated")),
+]
+
+
+class DirectoryForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name or specialty"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    specialty = forms.ChoiceField(label=_("Specialty"), required=False)
+    city = forms.ChoiceField(label=_("City"), required=False)
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("Any location"),
+    )
+    available_on = forms.DateField(
+        label=_("Available on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), required=False, choices=[("", _("Any")), *Gender.choices]
+    )
+    language = forms.ChoiceField(label=_("Speaks"), required=False)
+    mode = forms.ChoiceField(
+        label=_("Visit"),
+        required=False,
+        choices=[("", _("In person or video")), *VisitMode.choices],
+    )
+    fee_min = forms.DecimalField(
+        label=_("Fee from (₹)"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    fee_max = forms.DecimalField(
+        label=_("Fee up to (₹)"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    min_experience = forms.IntegerField(
+        label=_("Experience at least (years)"), required=False, min_value=0, max_value=70
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].choices = [("", _("Any specialty"))] + list(
+            Specialty.objects.values_list("slug", "name")
+        )
+        self.fields["city"].choices = [("", _("Any city"))] + [(c, c) for c in cities()]
+        self.fields["language"].choices = [("", _("Any language"))] + list(
+            Language.objects.values_list("code", "name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        lo, hi = data.get("fee_min"), data.get("fee_max")
+        if lo is not None and hi is not None and lo > hi:
+            self.add_error("fee_max", _("The upper fee is below the lower one."))
+        return data
+
+    def filters(self) -> DirectoryFilters:
+        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return DirectoryFilters(
+            q=d.get("q", ""),
+            specialty=d.get("specialty", ""),
+            city=d.get("city", ""),
+            location_id=d["location"].pk if d.get("location") else None,
+            gender=d.get("gender", ""),
+            language=d.get("language", ""),
+            fee_min=d.get("fee_min"),
+            fee_max=d.get("fee_max"),
+            min_experience=d.get("min_experience"),
+            mode=d.get("mode", ""),
+            available_on=d.get("available_on"),
+            sort=d.get("sort") or "earliest",
+        )
+
+
+class BookingForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Visit"), choices=VisitMode.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason or symptoms"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional. Shown only to the practitioner and clinic staff."),
+    )
+    patient = forms.CharField(
+        label=_("Patient's email or phone"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Staff booking on a patient's behalf: the patient's registered email or phone."
+        ),
+    )
+
+    def __init__(self, *args, modes: list[str], staff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = [(m, VisitMode(m).label) for m in modes]
+        if len(modes) == 1:
+            self.fields["mode"].initial = modes[0]
+        if staff:
+            self.fields["patient"].required = True
+        else:
+            del self.fields["patient"]
+
+    def clean_patient(self):
+        value = self.cleaned_data["patient"].strip()
+        patients = User.objects.filter(role=User.Role.PATIENT, state=User.State.ACTIVE)
+        match = list(patients.filter(email__iexact=value)[:2]) or list(
+            patients.filter(phone=value)[:2]
+        )
+        if not match:
+            raise forms.ValidationError(_("No active patient has that email or phone."))
+        if len(match) > 1:
+            raise forms.ValidationError(_("Several patients share that phone; use the email."))
+        return match[0]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -281,7 +281,7 @@ def run_http(database_url: str, single, tasks, *, seconds: float) -> dict:
     from django.db import connection
 
     from bench.http_bench import Server, bench_http
-    from carebook.api.services import token_create
+    from carebook.accounts.tokens import token_create
 
     tokens = {}
     for task in tasks:

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 
 from carebook.billing import pdf
+from carebook.billing.forms import PayForm
 from carebook.billing.models import Invoice, Payment
 from carebook.billing.money import to_paise
 from carebook.billing.schemas import (
@@ -14,20 +15,38 @@ from carebook.billing.schemas import (
     InvoiceFilters,
     InvoiceOut,
     InvoicePage,
+    PayIn,
     PaymentOut,
+    PayOut,
     RefundIn,
     RefundOut,
 )
 from carebook.billing.selectors import invoice_get_for, invoice_search
-from carebook.billing.services import credit_note_issue
+from carebook.billing.services import credit_note_issue, payment_checkout
 from carebook.billing.views import document_filename, pdf_response
+from carebook.booking.selectors import appointment_get_for
+from carebook.core.errors import InvalidInput
 from carebook.core.idempotency import idempotent
 from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut
 
 router = Router(tags=["invoices"])
+# Paying for a held appointment sits beside the appointment's other actions.
+payments = Router(tags=["appointments"])
 
 InvoiceId = Annotated[int, Path(ge=1, le=MAX_ID, description="Invoice id")]
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+def payment_out(p: Payment) -> PaymentOut:
+    return PaymentOut(
+        id=p.pk,
+        method=p.method,
+        amount=p.amount,
+        status=p.status,
+        provider_transaction_id=p.provider_transaction_id,
+        created_at=p.created_at,
+        receipt_number=p.receipt_number,
+    )
 
 
 def invoice_out(invoice: Invoice) -> InvoiceOut:
@@ -172,3 +191,46 @@ def invoice_refund(request: HttpRequest, invoice_id: InvoiceId, payload: RefundI
             refund_reference=note.refund_reference,
         ),
     )
+
+
+@payments.post(
+    "/{appointment_id}/pay",
+    response={
+        200: PayOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        402: PayOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    summary="Pay for a held appointment",
+)
+@idempotent
+def appointment_pay(
+    request: HttpRequest,
+    appointment_id: Annotated[int, Path(ge=1, le=MAX_ID, description="Appointment id")],
+    payload: PayIn,
+):
+    """Pay online for an appointment held while the patient pays (`payment_due`); success books
+    it (requested, or confirmed) and issues the invoice.
+
+    Declined: 402 with the failed payment, and the hold stays until it expires. The hold gone
+    (expired, or released because the gateway timed out): 409.
+    """
+    appointment = appointment_get_for(user=request.auth, pk=appointment_id, door="rest")
+    if appointment is None:
+        raise Http404
+    form = PayForm(payload.dict())
+    if not form.is_valid():
+        raise InvalidInput(" ".join(e for errors in form.errors.values() for e in errors))
+    checkout = payment_checkout(appointment=appointment, details=form.details(), by=request.auth)
+    appointment.refresh_from_db()
+    body = PayOut(
+        appointment_id=appointment.pk,
+        appointment_status=appointment.status,
+        invoice_id=checkout.payment.invoice_id,
+        payment=payment_out(checkout.payment),
+    )
+    return Status(402 if checkout.declined else 200, body)

@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -93,3 +94,21 @@ class RefundOut(CreditNoteOut):
         "refund is on its way; refunded: the gateway refunded it (see refund_reference)."
     )
     refund_reference: str
+
+
+class PayIn(Schema):
+    """What the payer gives the gateway: with the simulated gateway a card (number, expiry,
+    security code) or a UPI id; checked exactly as the web payment form checks them."""
+
+    method: Literal["card", "upi"]
+    card_number: str = Field("", max_length=23, examples=["4111111111111111"])
+    card_expiry: str = Field("", max_length=5, examples=["12/29"])
+    card_cvc: str = Field("", max_length=4, examples=["123"])
+    upi_id: str = Field("", max_length=80, examples=["priya@okbank"])
+
+
+class PayOut(Schema):
+    appointment_id: int
+    appointment_status: str = Field(description="requested or confirmed once paid")
+    invoice_id: int | None
+    payment: PaymentOut

@@ -36,6 +36,13 @@ class ReasonsReadQuerySet(QuerySet):
         self._door = ""
         self._path = ""
 
+    def reasons_read_by(self, user: User, *, door: str, path: str = "") -> "ReasonsReadQuerySet":
+        """This queryset, logging the fetched reasons as read by `user` through `door` ("" for
+        a caller that shows none)."""
+        clone = self._chain()
+        clone._reader, clone._door, clone._path = user, door, path
+        return clone
+
     def _clone(self):
         clone = super()._clone()
         clone._reader, clone._door, clone._path = self._reader, self._door, self._path
@@ -54,10 +61,11 @@ def appointment_visible_to(user: User, *, door: str = "", path: str = "") -> Que
     """Every appointment `user` may see: staff all, a practitioner theirs, a patient their own.
 
     With `door`, the reasons of the rows fetched are logged as read through that door."""
-    qs = ReasonsReadQuerySet(model=Appointment).select_related(
-        "patient", "practitioner__user", "location", "service"
+    qs = (
+        ReasonsReadQuerySet(model=Appointment)
+        .reasons_read_by(user, door=door, path=path)
+        .select_related("patient", "practitioner__user", "location", "service")
     )
-    qs._reader, qs._door, qs._path = user, door, path
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.is_staff:

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from carebook.api.auth import request_user
-from carebook.api.idempotency import HEADER as IDEMPOTENCY_HEADER
-from carebook.api.idempotency import REPLAYED_HEADER, run_once
+from carebook.accounts.api_auth import request_user
+from carebook.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from carebook.core.idempotency import REPLAYED_HEADER, run_once
 from carebook.fhir.responses import FhirError, error_answer, fhir_response, outcome, render_fhir
 from carebook.fhir.search import base_url, bundle, page_slice, paging
 

@@ -7,9 +7,10 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.parameters import Parameters
 
 from carebook.accounts.models import User
-from carebook.api.selectors import locations_by_id, user_get
+from carebook.accounts.selectors import user_get
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book_held
+from carebook.clinic.lookups import locations_by_id
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError

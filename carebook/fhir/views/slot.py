@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
 
-from carebook.api.selectors import locations_by_id
 from carebook.booking.availability import default_services
+from carebook.clinic.lookups import locations_by_id
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res

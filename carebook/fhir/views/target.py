@@ -7,7 +7,7 @@ from datetime import datetime
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
 from carebook.accounts.models import User
-from carebook.api.lookups import (
+from carebook.booking.lookups import (
     booking_location,
     booking_patient,
     booking_practitioner,

@@ -167,7 +167,7 @@ def test_fhir_book_refuses_a_hold_that_waits_for_payment(world, pay_at_booking, 
 def test_rest_client_pays_for_the_hold_and_the_slot_is_booked(world, pay_at_booking):
     start = local_start(3, 10)
     created = request_via("rest", world, start).json()
-    assert created["status"] == "held"
+    assert (created["status"], created["payment_due"]) == ("held", True)
     paid = world.client("patient").post(
         f"/api/v1/appointments/{created['id']}/pay",
         {

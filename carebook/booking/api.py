@@ -43,10 +43,14 @@ from carebook.booking.services import (
     appointment_reschedule,
 )
 from carebook.booking.status import allowed_actions
-from carebook.clinic.lookups import location_get, locations_by_id, practitioner_get_bookable
 from carebook.clinic.models import Location, Practitioner
 from carebook.clinic.schemas import location_out, service_out
-from carebook.clinic.selectors import practitioner_locations
+from carebook.clinic.selectors import (
+    location_get,
+    locations_by_id,
+    practitioner_get_bookable,
+    practitioner_locations,
+)
 from carebook.core.errors import InvalidInput
 from carebook.core.idempotency import idempotent
 from carebook.core.schemas import MAX_ID, ErrorOut, PersonOut, ValidationErrorOut
@@ -85,6 +89,7 @@ def appointment_out(appointment: Appointment, user: User) -> AppointmentOut:
         reason=appointment.reason,
         price=appointment.price,
         held_until=appointment.held_until,
+        payment_due=appointment.payment_due,
         rescheduled_from_id=appointment.rescheduled_from_id,
         allowed_actions=[a.replace("_", "-") for a in allowed_actions(appointment, user)],
         created_at=appointment.created_at,

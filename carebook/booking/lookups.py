@@ -5,8 +5,8 @@ Shared by the REST and FHIR endpoints so both answer the same way.
 
 from carebook.accounts.models import User
 from carebook.accounts.selectors import user_get
-from carebook.clinic.lookups import location_get, practitioner_get, service_get
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.clinic.selectors import location_get, practitioner_get, service_get
 from carebook.core.errors import InvalidInput, PermissionDenied
 
 

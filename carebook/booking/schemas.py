@@ -106,6 +106,10 @@ class AppointmentOut(Schema):
     reason: str
     price: Decimal
     held_until: datetime | None
+    payment_due: bool = Field(
+        description="Held until paid online (POST /appointments/{id}/pay); the clinic takes "
+        "payment at booking."
+    )
     rescheduled_from_id: int | None
     allowed_actions: list[Literal["cancel", "confirm", "reject", "complete", "no-show"]] = Field(
         description="What the caller may do to it now, as action paths."

@@ -6,8 +6,8 @@ Practitioners and their free slots are served by carebook.booking.api (free time
 from django.http import HttpRequest
 from ninja import Router
 
-from carebook.clinic.lookups import location_list, specialty_list
 from carebook.clinic.schemas import LocationOut, SpecialtyOut, location_out
+from carebook.clinic.selectors import location_list, specialty_list
 
 router = Router(tags=["directory"])
 

@@ -3,10 +3,12 @@
 The directory search, which needs free time, is `carebook.booking.directory`.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
 
 from carebook.accounts.models import User
-from carebook.clinic.models import Location, Practitioner
+from carebook.clinic.models import Location, Practitioner, Service, Specialty
 
 
 def practitioners_bookable() -> QuerySet[Practitioner]:
@@ -46,3 +48,42 @@ def cities() -> list[str]:
         .values_list("city", flat=True)
         .distinct()
     )
+
+
+def specialty_list() -> QuerySet[Specialty]:
+    return Specialty.objects.order_by("name", "pk")
+
+
+def location_list() -> QuerySet[Location]:
+    return Location.objects.filter(is_active=True).order_by("city", "name", "pk")
+
+
+def practitioner_get_bookable(*, pk: int, profile: bool = True) -> Practitioner | None:
+    """A practitioner patients can find, with their active services (and with `profile`, what
+    their profile shows), or None."""
+    lookups = [Prefetch("services", queryset=Service.objects.filter(is_active=True))]
+    if profile:
+        lookups += ["specialties", "languages"]
+    return (
+        practitioners_bookable()
+        .filter(pk=pk)
+        .select_related("user")
+        .prefetch_related(*lookups)
+        .first()
+    )
+
+
+def practitioner_get(*, pk: int) -> Practitioner | None:
+    return Practitioner.objects.select_related("user").filter(pk=pk).first()
+
+
+def service_get(*, pk: int) -> Service | None:
+    return Service.objects.filter(pk=pk).first()
+
+
+def location_get(*, pk: int) -> Location | None:
+    return Location.objects.filter(pk=pk).first()
+
+
+def locations_by_id(ids: Iterable[int]) -> dict[int, Location]:
+    return {loc.pk: loc for loc in Location.objects.filter(pk__in=set(ids))}

@@ -10,7 +10,7 @@ from carebook.accounts.models import User
 from carebook.accounts.selectors import user_get
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book_held
-from carebook.clinic.lookups import locations_by_id
+from carebook.clinic.selectors import locations_by_id
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError

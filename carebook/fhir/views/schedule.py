@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 
-from carebook.clinic.lookups import locations_by_id
+from carebook.clinic.selectors import locations_by_id
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import fhir_response

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from django.http import HttpRequest, HttpResponse
 
 from carebook.booking.availability import default_services
-from carebook.clinic.lookups import locations_by_id
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.clinic.selectors import locations_by_id
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError, fhir_response

@@ -1,20 +1,13 @@
 """POST /auth/token and friends: exchange a login for a bearer token, see who you are, log out."""
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import AuthenticationError, Throttled
 
 from carebook.accounts.api_auth import BearerAuth, api_auth
+from carebook.accounts.login import InvalidCredentials, LoginThrottled, login_attempt
 from carebook.accounts.models import User
 from carebook.accounts.schemas import TokenIn, TokenOut, UserOut
-from carebook.accounts.throttle import (
-    WINDOW,
-    client_ip,
-    login_blocked,
-    login_failed,
-    login_succeeded,
-)
 from carebook.accounts.tokens import token_create, token_revoke
 from carebook.core.schemas import ApiError, ErrorOut, ValidationErrorOut
 
@@ -51,16 +44,13 @@ def token_obtain(request: HttpRequest, payload: TokenIn):
     After repeated failures for one email (or many from one address), here or on the site's login
     form, attempts are refused with 429 for a while, whether or not the password is right.
     """
-    email = payload.email.strip()
-    ip = client_ip(request)
-    # The same counts as the site's login form: guesses there and here add up.
-    if login_blocked(email=email, ip=ip):
-        raise Throttled(wait=int(WINDOW.total_seconds()))
-    user = authenticate(request, username=email, password=payload.password)
-    if user is None or user.state == User.State.SUSPENDED:
-        login_failed(email=email, ip=ip)
-        raise ApiError(401, "The email or password is not right.", "invalid_credentials")
-    login_succeeded(email=email)
+    # The same throttle as the site's and the admin's login: guesses at any door add up.
+    try:
+        user = login_attempt(request=request, email=payload.email, password=payload.password)
+    except LoginThrottled as exc:
+        raise Throttled(wait=exc.retry_after) from exc
+    except InvalidCredentials as exc:
+        raise ApiError(401, "The email or password is not right.", "invalid_credentials") from exc
     token, raw = token_create(user=user, name=payload.name)
     return Status(201, TokenOut(token=raw, expires_at=token.expires_at, user=user_out(user)))
 

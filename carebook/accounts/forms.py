@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts.login import InvalidCredentials, LoginThrottled, login_attempt
 from carebook.accounts.models import PatientProfile, User
 
 
@@ -19,17 +20,22 @@ class LoginForm(forms.Form):
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         self.user = None
+        self.throttled = False
         super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
         if self.errors:
             return data
-        self.user = authenticate(self.request, username=data["email"], password=data["password"])
-        if self.user is None:
-            raise forms.ValidationError(
-                _("That email and password do not match an active account."), code="invalid_login"
+        try:
+            self.user = login_attempt(
+                request=self.request, email=data["email"], password=data["password"]
             )
+        except LoginThrottled as exc:
+            self.throttled = True
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        except InvalidCredentials as exc:
+            raise forms.ValidationError(exc.message, code="invalid_login") from exc
         return data
 
 

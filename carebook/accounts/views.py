@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carebook.accounts import services, throttle
+from carebook.accounts import services
 from carebook.accounts.forms import LoginForm, PatientProfileForm, ProfileForm
 from carebook.accounts.models import PatientProfile, User
 
@@ -36,22 +36,11 @@ def login_view(request):
     form = LoginForm(request.POST or None, request=request)
     status = 200
     if request.method == "POST":
-        email = request.POST.get("email", "").strip().lower()
-        ip = throttle.client_ip(request)
-        if throttle.login_blocked(email=email, ip=ip):
-            form.is_valid()
-            form.errors.clear()
-            form.add_error(
-                None, _("Too many failed attempts. Please wait 15 minutes or reset your password.")
-            )
-            status = 429
-        elif form.is_valid():
-            throttle.login_succeeded(email=email)
+        # The throttle, the lockout and the password are decided in accounts.login.
+        if form.is_valid():
             login(request, form.user)
             return redirect(safe_next_url(request, home_for(form.user)))
-        else:
-            throttle.login_failed(email=email, ip=ip)
-            status = 400
+        status = 429 if form.throttled else 400
     return render(
         request,
         "accounts/login.html",

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
@@ -13,6 +14,13 @@ from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
 from carebook.scheduling.models import TimeOff
 from carebook.scheduling.selectors import windows_and_rules_for
+
+
+def appointments_keeping_time(*, now: datetime) -> QuerySet[Appointment]:
+    """Appointments that keep their time at `now`: the active ones, less holds that have expired."""
+    return Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES).exclude(
+        status=Appointment.Status.HELD, held_until__lte=now
+    )
 
 
 def busy_for(
@@ -28,13 +36,8 @@ def busy_for(
         return out
     now = now or utcnow()
     appointments = (
-        Appointment.objects.filter(
-            practitioner_id__in=ids,
-            status__in=Appointment.ACTIVE_STATUSES,
-            hold_start__lt=end,
-            hold_end__gt=start,
-        )
-        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
+        appointments_keeping_time(now=now)
+        .filter(practitioner_id__in=ids, hold_start__lt=end, hold_end__gt=start)
         .order_by()
         .values_list("practitioner_id", EpochSeconds("hold_start"), EpochSeconds("hold_end"))
     )

@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from carebook.accounts.models import User
-from carebook.booking.availability import slots_free
+from carebook.booking.availability import appointments_keeping_time, slots_free
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.selectors import appointment_visible_to
 from carebook.clinic.models import Location, Practitioner, Service
@@ -74,14 +74,13 @@ def busy_appointments(
 ) -> QuerySet[Appointment]:
     """Active appointments starting in [start, end) of one schedule (no patient data)."""
     return (
-        Appointment.objects.filter(
+        appointments_keeping_time(now=now)
+        .filter(
             practitioner_id=practitioner_id,
             location_id=location_id,
-            status__in=Appointment.ACTIVE_STATUSES,
             start__gte=start,
             start__lt=end,
         )
-        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
         .select_related("service")
         .only("start", "end", "service", "practitioner_id", "location_id")
         .order_by("start")
@@ -117,14 +116,14 @@ def free_slots(
 
 
 def slot_is_busy(key: SlotKey, *, now: datetime) -> Appointment | None:
+    """The appointment that keeps the slot `key` names at `now`, if any."""
     return (
-        Appointment.objects.filter(
-            Q(practitioner_id=key.practitioner_id)
-            & Q(location_id=key.location_id)
-            & Q(service_id=key.service_id)
-            & Q(start=key.start)
-            & Q(status__in=Appointment.ACTIVE_STATUSES)
+        appointments_keeping_time(now=now)
+        .filter(
+            practitioner_id=key.practitioner_id,
+            location_id=key.location_id,
+            service_id=key.service_id,
+            start=key.start,
         )
-        .exclude(status=Appointment.Status.HELD, held_until__lte=now)
         .first()
     )

@@ -42,6 +42,7 @@ $(AXE):
 test: install $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	env -u DATABASE_URL $(BIN)/pytest -q

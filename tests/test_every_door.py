@@ -5,22 +5,25 @@ these tests prove the doors only translate.
 """
 
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.test import Client
 
+from carebook.accounts.models import PatientProfile
 from carebook.accounts.services import user_suspend
 from carebook.accounts.tokens import token_create
-from carebook.api.tests.conftest import local_start
+from carebook.api.tests.conftest import book, local_start
 from carebook.billing.models import CreditNote, Invoice
 from carebook.billing.services import payment_checkout
 from carebook.billing.tests.factories import CARD, held
 from carebook.booking.models import Appointment
-from carebook.booking.services import appointment_complete
+from carebook.booking.services import appointment_complete, appointment_confirm
 from carebook.clinic.models import Clinic
 from carebook.clinic.services import practitioner_unverify
+from carebook.core.access_log import AccessLog
 from carebook.core.tests.tasks import run_worker
 from carebook.records.models import Prescription, SessionNote
 from carebook.records.services import prescription_issue
@@ -221,9 +224,15 @@ def test_hold_cap_holds_at_every_door(world, pay_at_booking, door):
 
 
 @pytest.fixture
-def clinical(world, past_confirmed):
-    """A completed visit of world.patient with world.practitioner, with a prescription."""
-    visit = appointment_complete(appointment=past_confirmed, by=world.practitioner)
+def clinical(world):
+    """A completed visit of world.patient with world.practitioner (a reason given), with a
+    prescription."""
+    start = local_start(-1, 10)
+    visit = book(
+        world.cal, world.patient, start, now=start - timedelta(days=1), reason="Chest pain"
+    )
+    appointment_confirm(appointment=visit, by=world.practitioner)
+    visit = appointment_complete(appointment=visit, by=world.practitioner)
     prescription_issue(
         appointment=visit,
         by=world.practitioner,
@@ -414,3 +423,71 @@ def test_staff_refund_part_of_an_invoice_through_rest_and_web(world, pay_at_book
     assert CreditNote.objects.get(invoice=invoice).amount == Decimal("100.00")
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PARTIALLY_REFUNDED
+
+
+# --- every clinical read by someone else writes one access-log row, at every door ------------
+
+READS = [
+    # (door, who, url, what)
+    ("rest", "practitioner", "/api/v1/appointments/{appointment}", "appointment_reason"),
+    ("rest", "staff", "/api/v1/appointments/{appointment}", "appointment_reason"),
+    ("fhir", "practitioner", "/fhir/R4/Appointment/{appointment}", "appointment_reason"),
+    ("admin", "staff", "/admin/booking/appointment/{appointment}/change/", "appointment_reason"),
+    ("admin", "staff", "/admin/accounts/patientprofile/{profile}/change/", "patient_profile"),
+    ("web", "practitioner", "/practice/patients/{patient}/", "patient_profile"),
+    ("web", "practitioner", "/records/patients/{patient}/", "record"),
+    ("rest", "practitioner", "/api/v1/prescriptions/{prescription}", "prescription"),
+    ("rest", "practitioner", "/api/v1/prescriptions/{prescription}/pdf", "pdf"),
+    ("web", "practitioner", "/records/prescriptions/{prescription}/pdf/", "pdf"),
+]
+
+
+@pytest.mark.parametrize("door,who,url,what", READS)
+def test_a_clinical_read_by_someone_else_is_logged_at_every_door(
+    world, clinical, door, who, url, what
+):
+    profile, _ = PatientProfile.objects.get_or_create(user=world.patient)
+    url = url.format(
+        appointment=clinical.pk,
+        patient=world.patient.pk,
+        profile=profile.pk,
+        prescription=Prescription.objects.get().pk,
+    )
+    reader = getattr(world, who)
+    before = AccessLog.objects.count()
+    if door in ("rest", "fhir"):
+        response = world.client(who).get(url)
+    else:
+        response = web_client(reader).get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    rows = AccessLog.objects.filter(by=reader, patient=world.patient, what=what, door=door)
+    assert rows.exists(), list(AccessLog.objects.values_list("what", "door"))
+    assert AccessLog.objects.count() > before
+
+
+@pytest.mark.parametrize(
+    "door,url",
+    [
+        ("rest", "/api/v1/appointments/{appointment}"),
+        ("fhir", "/fhir/R4/Appointment/{appointment}"),
+        ("web", "/records/health/"),
+    ],
+)
+def test_the_patient_reading_their_own_data_is_not_logged(world, clinical, door, url):
+    url = url.format(appointment=clinical.pk, patient=world.patient.pk)
+    if door == "web":
+        response = web_client(world.patient).get(url)
+    else:
+        response = world.client("patient").get(url)
+    assert response.status_code == 200
+    assert not AccessLog.objects.filter(by=world.patient).exists()
+
+
+def test_access_log_rows_are_append_only(world, clinical):
+    web_client(world.practitioner).get(f"/records/patients/{world.patient.pk}/")
+    row = AccessLog.objects.first()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AccessLog.objects.filter(pk=row.pk).update(what="note")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AccessLog.objects.filter(pk=row.pk).delete()
+    assert AccessLog.objects.filter(pk=row.pk, what=row.what).exists()

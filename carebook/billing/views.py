@@ -31,7 +31,7 @@ PER_PAGE = 25
 
 
 def _visible_appointment(request, pk: int) -> Appointment:
-    appointment = appointment_get_for(user=request.user, pk=pk)
+    appointment = appointment_get_for(user=request.user, pk=pk, door="")
     if appointment is None:
         raise Http404
     return appointment

@@ -13,6 +13,7 @@ from carebook.booking.availability import default_services, next_free_slots, slo
 from carebook.booking.directory import DirectoryFilters, practitioner_filter, practitioner_search
 from carebook.booking.lookups import (
     booking_location,
+    booking_mode,
     booking_patient,
     booking_practitioner,
     booking_service,
@@ -155,7 +156,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn):
         service=service,
         location=location,
         start=payload.start,
-        mode=payload.mode,
+        mode=booking_mode(practitioner, payload.mode),
         reason=payload.reason,
         by=user,
     )

@@ -5,8 +5,13 @@ Shared by the REST and FHIR endpoints so both answer the same way.
 
 from carebook.accounts.models import User
 from carebook.accounts.selectors import user_get
-from carebook.clinic.models import Location, Practitioner, Service
-from carebook.clinic.selectors import location_get, practitioner_get, service_get
+from carebook.clinic.models import Location, Practitioner, Service, VisitMode
+from carebook.clinic.selectors import (
+    location_get,
+    practitioner_get,
+    practitioners_bookable,
+    service_get,
+)
 from carebook.core.errors import InvalidInput, PermissionDenied
 
 
@@ -23,6 +28,20 @@ def booking_patient(*, by: User, patient_id: int | None) -> User:
             raise PermissionDenied("You can only book appointments for yourself.")
         raise InvalidInput("There is no patient with that id.")
     return patient
+
+
+def proposal_patient(*, by: User | None, patient_id: int | None) -> User | None:
+    """The patient free times may be proposed for: staff name anyone, a patient only themselves.
+
+    Anyone else (or nobody named) gets proposals for no one in particular.
+    """
+    if patient_id is None or by is None:
+        return None
+    if by.is_staff:
+        return user_get(pk=patient_id)
+    if by.is_patient and by.pk == patient_id:
+        return by
+    return None
 
 
 def booking_practitioner(pk: int) -> Practitioner:
@@ -44,3 +63,55 @@ def booking_location(pk: int) -> Location:
     if location is None:
         raise InvalidInput("There is no location with that id.")
     return location
+
+
+def booking_sole_location(practitioner: Practitioner) -> Location | None:
+    """Where to book when no location is named: the practitioner's only schedule, if just one.
+
+    A schedule is a bookable practitioner's windows at an open location; None when there are
+    several or none, so the caller must ask which.
+    """
+    locations = list(
+        Location.objects.filter(
+            is_active=True,
+            windows__practitioner__in=practitioners_bookable().filter(pk=practitioner.pk),
+        )
+        .distinct()
+        .order_by("pk")[:2]
+    )
+    return locations[0] if len(locations) == 1 else None
+
+
+def booking_service_lasting(
+    *, practitioner: Practitioner, minutes: int | None, service_id: int | None = None
+) -> Service:
+    """The service for a visit of `minutes`: the one named, which must last that long, or else
+    the practitioner's shortest active service that does (the shortest of all if `minutes` is
+    None)."""
+    if service_id is not None:
+        service = booking_service(service_id, practitioner=practitioner)
+    else:
+        active = sorted(
+            Service.objects.filter(practitioner=practitioner, is_active=True),
+            key=lambda s: (s.duration_minutes, s.pk),
+        )
+        service = next(
+            (s for s in active if minutes is None or s.duration_minutes == minutes), None
+        )
+        if service is None:
+            raise InvalidInput("No service of this practitioner lasts that long.")
+    if minutes is not None and minutes != service.duration_minutes:
+        raise InvalidInput(
+            f"{service.name} lasts {service.duration_minutes} minutes; the end does not match."
+        )
+    return service
+
+
+def booking_mode(practitioner: Practitioner, requested: str | None = None) -> str:
+    """The visit mode to book: the one asked for, else in person if offered, else video.
+
+    Whether the practitioner offers the mode is for the booking service to check.
+    """
+    if requested:
+        return requested
+    return VisitMode.IN_PERSON if practitioner.offers_in_person else VisitMode.VIDEO

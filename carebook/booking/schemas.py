@@ -139,7 +139,9 @@ class AppointmentIn(Schema):
     )
     service_id: Id
     location_id: Id
-    mode: VisitMode = VisitMode.IN_PERSON
+    mode: VisitMode | None = Field(
+        None, description="Left out: in person if the practitioner offers it, else video."
+    )
     reason: text(2000) = Field("", examples=["Fever for three days"])
     patient_id: Id | None = Field(
         None, description="Staff booking for a patient; patients leave it out (it is themselves)."

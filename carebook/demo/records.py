@@ -22,6 +22,7 @@ from carebook.records.models import (
     Review,
     SessionNote,
 )
+from carebook.records.services import review_create
 
 DOCTOR = DOCTOR_LOGIN[0]
 PATIENT = PATIENT_LOGIN[0]
@@ -101,12 +102,8 @@ def seed_records(*, now=None) -> dict[str, int]:
         leave_for_demo = demo_patient and visit.practitioner.user.email == DOCTOR
         wants_review = not leave_for_demo and (demo_patient or review_roll < 0.55)
         if wants_review and not Review.objects.filter(appointment=visit).exists():
-            review = Review.objects.create(
-                appointment=visit,
-                patient=visit.patient,
-                practitioner=visit.practitioner,
-                rating=rating,
-                comment=comment,
+            review = review_create(
+                appointment=visit, by=visit.patient, rating=rating, comment=comment
             )
             Review.objects.filter(pk=review.pk).update(created_at=visit.end + timedelta(hours=6))
             made["reviews"] += 1

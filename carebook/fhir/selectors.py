@@ -18,7 +18,7 @@ def practitioners_listed() -> QuerySet[Practitioner]:
     """Bookable practitioners with what their resources show, in id order."""
     return (
         practitioners_bookable()
-        .select_related("user", "booking_rules")
+        .select_related("user")
         .prefetch_related(
             "specialties",
             "languages",

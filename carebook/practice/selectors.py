@@ -19,13 +19,6 @@ CLOSED = (S.CANCELLED, S.NO_SHOW, S.REJECTED)
 PENDING_SHOWN = 50
 
 
-def practitioner_for(*, user: User) -> Practitioner | None:
-    """The practitioner profile of `user`, verified or not; None for anyone else."""
-    if not user.is_authenticated or not user.is_practitioner:
-        return None
-    return Practitioner.objects.select_related("user").filter(user=user).first()
-
-
 def home_zone(*, practitioner: Practitioner) -> str:
     """The zone the practitioner mostly works in (by weekly windows), else the clinic's default."""
     row = (

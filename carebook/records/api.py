@@ -20,6 +20,7 @@ from carebook.records.schemas import (
 from carebook.records.selectors import (
     prescription_get_for,
     prescription_list_for,
+    prescription_pdf_for,
     prescriptions_visible_to,
 )
 
@@ -60,6 +61,7 @@ def prescription_list(request: HttpRequest, filters: Query[PrescriptionFilters])
         user=request.auth,
         limit=filters.per_page,
         offset=(filters.page - 1) * filters.per_page,
+        door="rest",
         path=request.path,
     )
     return PrescriptionPage(
@@ -72,7 +74,7 @@ def prescription_list(request: HttpRequest, filters: Query[PrescriptionFilters])
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Prescription:
-    prescription = prescription_get_for(user=request.auth, pk=pk, path=request.path)
+    prescription = prescription_get_for(user=request.auth, pk=pk, door="rest", path=request.path)
     if prescription is None:
         raise Http404
     return prescription
@@ -103,7 +105,11 @@ def prescription_detail(request: HttpRequest, prescription_id: PrescriptionId):
 )
 def prescription_pdf_download(request: HttpRequest, prescription_id: PrescriptionId):
     """The prescription as a PDF file to print or show at a pharmacy."""
-    prescription = _visible_or_404(request, prescription_id)
+    prescription = prescription_pdf_for(
+        user=request.auth, pk=prescription_id, door="rest", path=request.path
+    )
+    if prescription is None:
+        raise Http404
     response = HttpResponse(prescription_pdf(prescription), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{prescription.number}.pdf"'
     response["Cache-Control"] = "private, no-store"

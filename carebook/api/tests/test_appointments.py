@@ -51,6 +51,21 @@ def test_auto_confirming_practitioner_books_confirmed(world):
     assert response.json()["status"] == "confirmed"
 
 
+@pytest.mark.parametrize(
+    "in_person,video,mode", [(True, True, "in_person"), (False, True, "video")]
+)
+def test_mode_left_out_is_in_person_if_offered_else_video(world, in_person, video, mode):
+    # The same default as FHIR's (booking.lookups.booking_mode).
+    cal = bookable_calendar()
+    cal.practitioner.offers_in_person, cal.practitioner.offers_video = in_person, video
+    cal.practitioner.save()
+    data = payload(cal, local_start(3, 10))
+    del data["mode"]
+    response = post(world.client("patient"), "/api/v1/appointments", data)
+    assert response.status_code == 201, response.content
+    assert response.json()["mode"] == mode
+
+
 def test_taken_slot_is_409_with_a_reason(world):
     start = local_start(3, 11)
     book(world.cal, world.other_patient, start)

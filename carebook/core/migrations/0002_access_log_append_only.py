@@ -3,6 +3,9 @@
 A row may be deleted only while a purge is running (an `AccessLogPurge` row without
 `finished_at` whose cutoff is later than the row's `at`): `manage.py purge_access_log` opens
 and closes that window in one transaction.
+
+On SQLite, a later migration that alters core_accesslog rebuilds the table and loses these
+triggers: such a migration must create them again (call `create_triggers`).
 """
 
 from django.db import migrations

@@ -11,6 +11,7 @@ from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.tests.factories import PractitionerFactory, ServiceFactory, SpecialtyFactory
 from carebook.core.models import IdempotencyRecord
 from carebook.fhir.tests.conftest import entries, fhir
+from carebook.scheduling.selectors import DEFAULT_RULES
 
 pytestmark = pytest.mark.django_db
 FHIR = "application/fhir+json"
@@ -627,3 +628,68 @@ def test_deep_but_valid_json_is_refused_cleanly(world):
     body = '{"resourceType": "Appointment", "x": ' + "[" * 900 + "]" * 900 + "}"
     response = world.client("patient").post("/fhir/R4/Appointment", body, content_type=FHIR)
     assert response.status_code == 400
+
+
+def test_create_with_only_a_start_uses_the_sole_location_and_the_default_mode(world):
+    # Both decided in booking.lookups, as REST decides them.
+    cal = bookable_calendar(duration=45)
+    cal.practitioner.offers_in_person = False
+    cal.practitioner.save()
+    start = local_start(3, 12)
+    body = fhir(
+        post(
+            world.client("patient"),
+            "Appointment",
+            {
+                "resourceType": "Appointment",
+                "status": "proposed",
+                "start": start.isoformat(),
+                "participant": [
+                    {
+                        "actor": {"reference": f"Practitioner/{cal.practitioner.pk}"},
+                        "status": "needs-action",
+                    }
+                ],
+            },
+        ),
+        201,
+    )
+    appointment = Appointment.objects.get(pk=body["id"])
+    assert (appointment.location, appointment.service) == (cal.location, cal.service)
+    assert appointment.mode == "video"
+
+
+@pytest.mark.parametrize(
+    "role,named", [("staff", True), ("patient", True), ("other_patient", False)]
+)
+def test_find_names_the_patient_only_for_staff_or_the_patient_themself(world, role, named):
+    found = fhir(
+        world.client(role).get(
+            "/fhir/R4/Appointment/$find",
+            {
+                "practitioner": world.cal.practitioner.pk,
+                "patient": f"Patient/{world.patient.pk}",
+                "start": str(local_start(3).date()),
+                "_count": 1,
+            },
+        )
+    )
+    actors = [p["actor"]["reference"] for p in entries(found)[0]["participant"]]
+    assert (f"Patient/{world.patient.pk}" in actors) is named
+
+
+def test_schedule_horizon_is_the_practitioners_booking_rule(world):
+    world.cal.practitioner.booking_rules.max_days_ahead = 10
+    world.cal.practitioner.booking_rules.save()
+    default = PractitionerFactory()
+    bookable_calendar(practitioner=default)
+    default.booking_rules.delete()
+    found = {
+        r["id"]: r["planningHorizon"] for r in entries(fhir(Client().get("/fhir/R4/Schedule")))
+    }
+    mine = found[schedule(world.cal)]
+    days = datetime.fromisoformat(mine["end"]) - datetime.fromisoformat(mine["start"])
+    assert days == timedelta(days=10)
+    theirs = next(h for sid, h in found.items() if sid.startswith(f"{default.pk}-"))
+    days = datetime.fromisoformat(theirs["end"]) - datetime.fromisoformat(theirs["start"])
+    assert days == timedelta(days=DEFAULT_RULES.max_days_ahead)

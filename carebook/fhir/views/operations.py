@@ -7,7 +7,7 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.parameters import Parameters
 
 from carebook.accounts.models import User
-from carebook.accounts.selectors import user_get
+from carebook.booking.lookups import proposal_patient
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book_held
 from carebook.clinic.selectors import locations_by_id
@@ -119,13 +119,10 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(specialties__slug__in=specialties).distinct()
     location_ids = reference_ids(_strings(params, "location"), "Location", name="location")
     codes = tokens(_strings(params, "service-type"), system=res.SERVICE_SYSTEM)
-    patient = None
     patient_ids = reference_ids(_strings(params, "patient"), "Patient", name="patient")
-    user = request.fhir_user
-    if patient_ids and user is not None:
-        patient = user_get(pk=patient_ids[0]) if user.is_staff else None
-        if user.is_patient and user.pk == patient_ids[0]:
-            patient = user
+    patient = proposal_patient(
+        by=request.fhir_user, patient_id=patient_ids[0] if patient_ids else None
+    )
     practitioners = list(qs)
     pairs = schedule_pairs(
         practitioner_ids=[p.pk for p in practitioners], location_ids=location_ids or None

@@ -11,21 +11,19 @@ from carebook.fhir.responses import fhir_response
 from carebook.fhir.search import reference_ids
 from carebook.fhir.selectors import practitioners_listed, schedule_pairs
 from carebook.fhir.views.common import Search, fhir_endpoint, not_found
-from carebook.scheduling.selectors import DEFAULT_RULES
+from carebook.scheduling.selectors import rules_for
 
 
 def _schedules(pairs: list[tuple[int, int]], now: datetime) -> list[dict]:
     practitioners = {p.pk: p for p in practitioners_listed().filter(pk__in={p for p, _ in pairs})}
     locations = locations_by_id(loc for _, loc in pairs)
-    out = []
-    for pid, lid in pairs:
-        practitioner = practitioners[pid]
-        rules = getattr(practitioner, "booking_rules", None)
-        horizon = rules.max_days_ahead if rules else DEFAULT_RULES.max_days_ahead
-        out.append(
-            res.schedule_resource(practitioner, locations[lid], horizon_days=horizon, now=now)
+    rules = rules_for(practitioners.keys())
+    return [
+        res.schedule_resource(
+            practitioners[pid], locations[lid], horizon_days=rules[pid].max_days_ahead, now=now
         )
-    return out
+        for pid, lid in pairs
+    ]
 
 
 @fhir_endpoint("GET")

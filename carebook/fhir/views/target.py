@@ -9,16 +9,18 @@ from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from carebook.accounts.models import User
 from carebook.booking.lookups import (
     booking_location,
+    booking_mode,
     booking_patient,
     booking_practitioner,
     booking_service,
+    booking_service_lasting,
+    booking_sole_location,
 )
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book, appointment_hold
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.core.errors import InvalidInput
 from carebook.fhir import resources as res
-from carebook.fhir.selectors import schedule_pairs
 
 _REFERENCE = re.compile(r"(?:^|/)(Practitioner|PractitionerRole|Location|Patient)/(\d{1,18})$")
 
@@ -37,9 +39,6 @@ class Target:
 
     def book(self, by: User, *, hold: bool = False) -> Appointment:
         patient = booking_patient(by=by, patient_id=self.patient_id)
-        mode = self.mode or (
-            VisitMode.IN_PERSON if self.practitioner.offers_in_person else VisitMode.VIDEO
-        )
         service = appointment_hold if hold else appointment_book
         return service(
             patient=patient,
@@ -47,7 +46,7 @@ class Target:
             service=self.service,
             location=self.location,
             start=self.start,
-            mode=mode,
+            mode=booking_mode(self.practitioner, self.mode),
             reason=self.reason,
             by=by,
         )
@@ -121,27 +120,17 @@ def target_from_resource(appointment: FhirAppointment, *, patient_id: int | None
     if refs.get("Location"):
         location = booking_location(refs["Location"][0])
     else:
-        pairs = schedule_pairs(practitioner_ids=[practitioner.pk])
-        if len(pairs) != 1:
+        location = booking_sole_location(practitioner)
+        if location is None:
             raise InvalidInput("Name the location: a participant Location/<id>.")
-        location = booking_location(pairs[0][1])
     minutes = appointment.minutesDuration
     if appointment.end is not None:
         minutes = int((appointment.end - appointment.start).total_seconds() // 60)
-    if service_codes:
-        service = booking_service(int(service_codes[0]), practitioner=practitioner)
-    else:
-        active = sorted(
-            practitioner.services.filter(is_active=True), key=lambda s: (s.duration_minutes, s.pk)
-        )
-        matching = [s for s in active if minutes is None or s.duration_minutes == minutes]
-        if not matching:
-            raise InvalidInput("No service of this practitioner lasts that long.")
-        service = matching[0]
-    if minutes is not None and minutes != service.duration_minutes:
-        raise InvalidInput(
-            f"{service.name} lasts {service.duration_minutes} minutes; the end does not match."
-        )
+    service = booking_service_lasting(
+        practitioner=practitioner,
+        minutes=minutes,
+        service_id=int(service_codes[0]) if service_codes else None,
+    )
     return Target(
         practitioner=practitioner,
         location=location,

@@ -172,7 +172,7 @@ def appointment_detail(request, pk: int):
 @login_required
 @require_POST
 def appointment_cancel(request, pk: int):
-    appointment = appointment_get_for(user=request.user, pk=pk)
+    appointment = appointment_get_for(user=request.user, pk=pk, door="")
     if appointment is None:
         raise Http404
     form = ReasonForm(request.POST)

@@ -247,11 +247,17 @@ CLINICAL_READS = [
     ("web", "/records/prescriptions/{prescription}/pdf/"),
     ("rest", "/api/v1/prescriptions/{prescription}"),
     ("rest", "/api/v1/prescriptions/{prescription}/pdf"),
+    ("rest", "/api/v1/appointments/{appointment}"),
+    ("fhir", "/fhir/R4/Appointment/{appointment}"),
 ]
 
 
 def read_via(door: str, world, path: str):
-    url = path.format(patient=world.patient.pk, prescription=Prescription.objects.get().pk)
+    url = path.format(
+        patient=world.patient.pk,
+        prescription=Prescription.objects.get().pk,
+        appointment=Prescription.objects.get().appointment_id,
+    )
     if door == "web":
         return web_client(world.practitioner).get(url)
     return world.client("practitioner").get(url)

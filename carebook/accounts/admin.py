@@ -1,46 +1,15 @@
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, ReadOnlyPasswordHashField
-from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts.models import FailedLogin, PatientProfile, User
 from carebook.accounts.services import user_approve, user_reactivate, user_suspend
 from carebook.core.access_log import AccessLog, access_log_record_reads
-from carebook.core.errors import DomainError
-
-
-def run_service_action(
-    modeladmin: admin.ModelAdmin,
-    request,
-    objects: Iterable[Model],
-    service: Callable[[Model], object],
-    *,
-    done: str,
-) -> None:
-    """Apply a service to each selected object; report each refusal by name.
-
-    The services record the change themselves (core.audit or the appointment's history).
-    """
-    count = 0
-    for obj in objects:
-        try:
-            service(obj)
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-        else:
-            count += 1
-    if count:
-        opts = modeladmin.model._meta
-        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
-        modeladmin.message_user(
-            request,
-            _("%(done)s %(count)d %(name)s.") % {"done": done, "count": count, "name": name},
-            messages.SUCCESS,
-        )
+from carebook.core.admin import service_action
 
 
 def profiles_read(request, profiles: Iterable[PatientProfile]) -> None:
@@ -213,35 +182,15 @@ class UserAdmin(DjangoUserAdmin):
                 queryset = queryset.filter(role=role)
         return queryset, may_have_duplicates
 
-    @admin.action(description=_("Approve selected pending accounts"))
-    def approve_users(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda user: user_approve(user=user, by=request.user),
-            done=_("Approved"),
-        )
-
-    @admin.action(description=_("Suspend selected accounts"))
-    def suspend_users(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda user: user_suspend(user=user, by=request.user),
-            done=_("Suspended"),
-        )
-
-    @admin.action(description=_("Reactivate selected suspended accounts"))
-    def reactivate_users(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda user: user_reactivate(user=user, by=request.user),
-            done=_("Reactivated"),
-        )
+    approve_users = service_action(
+        user_approve, "user", _("Approve selected pending accounts"), _("Approved")
+    )
+    suspend_users = service_action(
+        user_suspend, "user", _("Suspend selected accounts"), _("Suspended")
+    )
+    reactivate_users = service_action(
+        user_reactivate, "user", _("Reactivate selected suspended accounts"), _("Reactivated")
+    )
 
 
 @admin.register(PatientProfile)

@@ -12,6 +12,7 @@ from carebook.accounts.models import User
 from carebook.billing.models import BillingSettings, CreditNote, Invoice, Payment
 from carebook.billing.money import Totals, invoice_totals
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.core.querysets import filter_given, visible_by_role
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -46,15 +47,7 @@ def _with_amounts(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
 def invoice_visible_to(user: User) -> QuerySet[Invoice]:
     """Staff see every invoice, a practitioner their patients' visits', a patient their own."""
     qs = _with_amounts(Invoice.objects.select_related("appointment", "patient"))
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_staff:
-        return qs
-    if user.is_practitioner:
-        return qs.filter(practitioner__user=user)
-    if user.is_patient:
-        return qs.filter(patient=user)
-    return qs.none()
+    return visible_by_role(qs, user)
 
 
 def invoice_get_for(*, user: User, pk: int) -> Invoice | None:
@@ -102,14 +95,13 @@ def invoice_search(
             | Q(patient_email__icontains=q)
             | Q(practitioner_name__icontains=q)
         )
-    if status:
-        qs = qs.filter(status=status)
-    if financial_year:
-        qs = qs.filter(financial_year=financial_year)
-    if start:
-        qs = qs.filter(issued_at__gte=start)
-    if end:
-        qs = qs.filter(issued_at__lt=end)
+    qs = filter_given(
+        qs,
+        status=status,
+        financial_year=financial_year,
+        issued_at__gte=start,
+        issued_at__lt=end,
+    )
     return qs.order_by("-issued_at", "-pk")
 
 

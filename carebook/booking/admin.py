@@ -3,7 +3,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from carebook.accounts.admin import run_service_action
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.selectors import appointment_reasons_read
 from carebook.booking.services import (
@@ -12,6 +11,7 @@ from carebook.booking.services import (
     appointment_confirm,
     appointment_mark_no_show,
 )
+from carebook.core.admin import service_action
 
 
 class AppointmentHistoryInline(admin.TabularInline):
@@ -32,6 +32,13 @@ class AppointmentHistoryInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def appointment_cancel_by_clinic(*, appointment: Appointment, by) -> Appointment:
+    """Cancel for the clinic, the reason in the language of the staff member's request."""
+    return appointment_cancel(
+        appointment=appointment, by=by, reason=str(_("Cancelled by the clinic."))
+    )
 
 
 @admin.register(Appointment)
@@ -140,47 +147,27 @@ class AppointmentAdmin(admin.ModelAdmin):
         url = reverse("admin:booking_appointment_change", args=[moved_to.pk])
         return format_html('<a href="{}">{}</a>', url, f"{moved_to.start:%Y-%m-%d %H:%M} UTC")
 
-    @admin.action(description=_("Confirm selected appointments"))
-    def confirm_appointments(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda a: appointment_confirm(appointment=a, by=request.user),
-            done=_("Confirmed"),
-        )
-
-    @admin.action(description=_("Cancel selected appointments"))
-    def cancel_appointments(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda a: appointment_cancel(
-                appointment=a, by=request.user, reason=str(_("Cancelled by the clinic."))
-            ),
-            done=_("Cancelled"),
-        )
-
-    @admin.action(description=_("Mark selected appointments completed"))
-    def complete_appointments(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda a: appointment_complete(appointment=a, by=request.user),
-            done=_("Completed"),
-        )
-
-    @admin.action(description=_("Mark selected appointments as no-shows"))
-    def no_shows(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda a: appointment_mark_no_show(appointment=a, by=request.user),
-            done=_("Marked as no-show"),
-        )
+    confirm_appointments = service_action(
+        appointment_confirm, "appointment", _("Confirm selected appointments"), _("Confirmed")
+    )
+    cancel_appointments = service_action(
+        appointment_cancel_by_clinic,
+        "appointment",
+        _("Cancel selected appointments"),
+        _("Cancelled"),
+    )
+    complete_appointments = service_action(
+        appointment_complete,
+        "appointment",
+        _("Mark selected appointments completed"),
+        _("Completed"),
+    )
+    no_shows = service_action(
+        appointment_mark_no_show,
+        "appointment",
+        _("Mark selected appointments as no-shows"),
+        _("Marked as no-show"),
+    )
 
 
 def _flat(line):

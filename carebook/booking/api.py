@@ -99,7 +99,7 @@ def appointment_out(appointment: Appointment, user: User) -> AppointmentOut:
 
 
 def visible_or_404(request: HttpRequest, pk: int) -> Appointment:
-    appointment = appointment_get_for(user=request.auth, pk=pk)
+    appointment = appointment_get_for(user=request.auth, pk=pk, door="rest", path=request.path)
     if appointment is None:
         raise Http404
     return appointment
@@ -122,6 +122,8 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentFilters]):
         practitioner_id=filters.practitioner_id,
         start=filters.start,
         end=filters.end,
+        door="rest",
+        path=request.path,
     ).order_by("start", "pk")
     page = Paginator(qs, filters.per_page).get_page(filters.page)
     return AppointmentPage(

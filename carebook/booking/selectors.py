@@ -12,6 +12,7 @@ from django.db.models.query import ModelIterable
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
+from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record_reads
 
 
@@ -71,6 +72,9 @@ def appointment_visible_to(user: User, *, door: str = "", path: str = "") -> Que
     if user.is_staff:
         return qs
     if user.is_practitioner:
+        # Visits carry clinical reasons: only a practitioner in good standing reads them.
+        if not clinician_in_good_standing(user):
+            return qs.none()
         return qs.filter(practitioner__user=user)
     if user.is_patient:
         return qs.filter(patient=user)

@@ -3,7 +3,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from carebook.accounts.admin import run_service_action
 from carebook.clinic.models import (
     Clinic,
     ContactMessage,
@@ -18,6 +17,7 @@ from carebook.clinic.services import (
     practitioner_unverify,
     practitioner_verify,
 )
+from carebook.core.admin import service_action
 
 
 @admin.register(Clinic)
@@ -173,25 +173,15 @@ class PractitionerAdmin(admin.ModelAdmin):
     def is_verified(self, obj):
         return obj.is_verified
 
-    @admin.action(description=_("Verify selected practitioners"))
-    def verify_practitioners(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda p: practitioner_verify(practitioner=p, by=request.user),
-            done=_("Verified"),
-        )
-
-    @admin.action(description=_("Unverify selected practitioners"))
-    def unverify_practitioners(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda p: practitioner_unverify(practitioner=p, by=request.user),
-            done=_("Unverified"),
-        )
+    verify_practitioners = service_action(
+        practitioner_verify, "practitioner", _("Verify selected practitioners"), _("Verified")
+    )
+    unverify_practitioners = service_action(
+        practitioner_unverify,
+        "practitioner",
+        _("Unverify selected practitioners"),
+        _("Unverified"),
+    )
 
 
 @admin.register(Service)
@@ -222,12 +212,9 @@ class ContactMessageAdmin(admin.ModelAdmin):
     def is_handled(self, obj):
         return obj.handled_at is not None
 
-    @admin.action(description=_("Mark selected messages as handled"))
-    def mark_handled(self, request, queryset):
-        run_service_action(
-            self,
-            request,
-            queryset,
-            lambda m: contact_message_mark_handled(message=m, by=request.user),
-            done=_("Marked as handled"),
-        )
+    mark_handled = service_action(
+        contact_message_mark_handled,
+        "message",
+        _("Mark selected messages as handled"),
+        _("Marked as handled"),
+    )

@@ -17,6 +17,32 @@ class ContactForm(forms.ModelForm):
         }
 
 
+PRACTITIONER_PROFILE_FIELDS = (
+    "title",
+    "kind",
+    "specialties",
+    "qualifications",
+    "registration_number",
+    "years_experience",
+    "gender",
+    "languages",
+)
+PRACTITIONER_VISIT_FIELDS = ("consultation_fee", "offers_in_person", "offers_video")
+
+
+class PractitionerProfileForm(forms.ModelForm):
+    """A practitioner's profile and visit terms, as staff and the practitioner edit them."""
+
+    class Meta:
+        model = Practitioner
+        fields = [*PRACTITIONER_PROFILE_FIELDS, *PRACTITIONER_VISIT_FIELDS]
+        widgets = {
+            "specialties": forms.CheckboxSelectMultiple,
+            "languages": forms.CheckboxSelectMultiple,
+        }
+        labels = {"consultation_fee": _("Consultation fee (₹)")}
+
+
 class PractitionerRegistrationForm(PasswordPairMixin):
     full_name = forms.CharField(
         label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
@@ -49,17 +75,12 @@ class PractitionerRegistrationForm(PasswordPairMixin):
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
     )
+    # Django skips the names a form lacks ("languages" is set later, on the profile page).
     field_order = [
         "full_name",
         "email",
         "phone",
-        "title",
-        "kind",
-        "specialties",
-        "qualifications",
-        "registration_number",
-        "years_experience",
-        "gender",
+        *PRACTITIONER_PROFILE_FIELDS,
         "password1",
         "password2",
     ]

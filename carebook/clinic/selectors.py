@@ -87,3 +87,16 @@ def location_get(*, pk: int) -> Location | None:
 
 def locations_by_id(ids: Iterable[int]) -> dict[int, Location]:
     return {loc.pk: loc for loc in Location.objects.filter(pk__in=set(ids))}
+
+
+def clinician_in_good_standing(user: User) -> bool:
+    """Staff with an active staff account; a practitioner whose account is active and whose
+    verification is in force. Nobody else handles other people's clinical data."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff:
+        return True
+    if not (user.is_practitioner and user.state == User.State.ACTIVE):
+        return False
+    # Asked afresh each time: a withdrawal takes effect on the very next read or write.
+    return Practitioner.objects.filter(user_id=user.pk, verified_at__isnull=False).exists()

@@ -47,9 +47,10 @@ def schedule_pairs(
     return sorted(set(qs.values_list("practitioner_id", "location_id")))
 
 
-def appointments_for_fhir(user: User) -> QuerySet[Appointment]:
-    """What `user` may see, with the history rows that hold cancellation reasons."""
-    return appointment_visible_to(user).prefetch_related(
+def appointments_for_fhir(user: User, *, path: str = "") -> QuerySet[Appointment]:
+    """What `user` may see, with the history rows that hold cancellation reasons; the reasons
+    of the rows fetched are logged as read through the FHIR door."""
+    return appointment_visible_to(user, door="fhir", path=path).prefetch_related(
         Prefetch(
             "history",
             queryset=AppointmentHistory.objects.filter(

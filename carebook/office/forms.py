@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
+from carebook.clinic.forms import PRACTITIONER_PROFILE_FIELDS, PractitionerProfileForm
 from carebook.clinic.models import Location, Practitioner
 from carebook.scheduling.models import Weekday
 
@@ -86,7 +87,7 @@ class RejectForm(forms.Form):
     )
 
 
-class PractitionerCreateForm(forms.ModelForm):
+class PractitionerCreateForm(PractitionerProfileForm):
     """Everything staff need to put a bookable practitioner on the calendar in one step.
 
     The profile fields come from the model; the form only validates, a service does the writes.
@@ -137,39 +138,11 @@ class PractitionerCreateForm(forms.ModelForm):
         label=_("Until"), initial=time(17, 0), widget=forms.TimeInput(attrs={"type": "time"})
     )
 
-    class Meta:
-        model = Practitioner
-        fields = [
-            "title",
-            "kind",
-            "specialties",
-            "qualifications",
-            "registration_number",
-            "years_experience",
-            "gender",
-            "languages",
-            "consultation_fee",
-            "offers_in_person",
-            "offers_video",
-        ]
-        widgets = {
-            "specialties": forms.CheckboxSelectMultiple,
-            "languages": forms.CheckboxSelectMultiple,
-        }
-        labels = {"consultation_fee": _("Consultation fee (₹)")}
+    class Meta(PractitionerProfileForm.Meta):
         help_texts = {"qualifications": _("e.g. MBBS, MD (Paediatrics)")}
 
     ACCOUNT = ("full_name", "email", "phone", "password")
-    PROFILE = (
-        "title",
-        "kind",
-        "specialties",
-        "qualifications",
-        "registration_number",
-        "years_experience",
-        "gender",
-        "languages",
-    )
+    PROFILE = PRACTITIONER_PROFILE_FIELDS
     SERVICE = (
         "offers_in_person",
         "offers_video",

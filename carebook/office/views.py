@@ -1,11 +1,9 @@
 """The clinic office: staff verify registrations, manage accounts and watch the calendar."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,6 +12,7 @@ from carebook.booking.availability import next_free_slots
 from carebook.clinic import services as clinic_services
 from carebook.clinic.selectors import practitioner_locations
 from carebook.core.decorators import staff_required
+from carebook.core.doors import attempt, next_url, paginate
 from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 from carebook.office import selectors
@@ -27,23 +26,6 @@ from carebook.scheduling import onboarding
 
 PER_PAGE = 25
 NEW_PASSWORD = "office_new_password"
-
-
-def _back(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _page(request, queryset):
-    """One page of `queryset` and the query string that keeps the filters on other pages."""
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 @staff_required
@@ -85,16 +67,11 @@ def _pending_practitioner(request, pk: int):
 @require_POST
 def registration_verify(request, pk: int):
     practitioner = _pending_practitioner(request, pk)
-    try:
-        clinic_services.practitioner_verify(practitioner=practitioner, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s is verified and now appears in search.")
-            % {"name": practitioner.display_name},
-        )
+    attempt(
+        request,
+        lambda: clinic_services.practitioner_verify(practitioner=practitioner, by=request.user),
+        _("%(name)s is verified and now appears in search.") % {"name": practitioner.display_name},
+    )
     return redirect("office:registrations")
 
 
@@ -105,25 +82,24 @@ def registration_reject(request, pk: int):
     form = _reject_form(practitioner.pk, request.POST)
     if not form.is_valid():
         return _registrations_page(request, invalid=form, pk=practitioner.pk, status=400)
-    try:
-        clinic_services.practitioner_registration_reject(
-            practitioner=practitioner, by=request.user, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("The registration of %(name)s is rejected and the account suspended. Reason: %(r)s")
-            % {"name": practitioner.display_name, "r": form.cleaned_data["reason"]},
-        )
+    reason = form.cleaned_data["reason"]
+    attempt(
+        request,
+        lambda: clinic_services.practitioner_registration_reject(
+            practitioner=practitioner, by=request.user, reason=reason
+        ),
+        _("The registration of %(name)s is rejected and the account suspended. Reason: %(r)s")
+        % {"name": practitioner.display_name, "r": reason},
+    )
     return redirect("office:registrations")
 
 
 @staff_required
 def users(request):
     form = UserFilterForm(request.GET or None)
-    page, query = _page(request, selectors.user_search(user=request.user, **form.filters()))
+    page, query = paginate(
+        request, selectors.user_search(user=request.user, **form.filters()), PER_PAGE
+    )
     return render(
         request,
         "office/users.html",
@@ -133,13 +109,10 @@ def users(request):
 
 def _user_action(request, pk: int, action, done: str):
     target = get_object_or_404(selectors.user_search(user=request.user), pk=pk)
-    try:
-        action(user=target, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done % {"name": target.full_name})
-    return redirect(_back(request, reverse("office:users")))
+    attempt(
+        request, lambda: action(user=target, by=request.user), done % {"name": target.full_name}
+    )
+    return redirect(next_url(request, reverse("office:users")))
 
 
 @staff_required
@@ -167,8 +140,8 @@ def user_reactivate(request, pk: int):
 @staff_required
 def contact_messages(request):
     only_new = request.GET.get("show") == "new"
-    page, query = _page(
-        request, selectors.contact_message_list(user=request.user, only_new=only_new)
+    page, query = paginate(
+        request, selectors.contact_message_list(user=request.user, only_new=only_new), PER_PAGE
     )
     return render(
         request,
@@ -181,13 +154,12 @@ def contact_messages(request):
 @require_POST
 def contact_message_handled(request, pk: int):
     message = get_object_or_404(selectors.contact_message_list(user=request.user), pk=pk)
-    try:
-        clinic_services.contact_message_mark_handled(message=message, by=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Marked as handled."))
-    return redirect(_back(request, reverse("office:messages")))
+    attempt(
+        request,
+        lambda: clinic_services.contact_message_mark_handled(message=message, by=request.user),
+        _("Marked as handled."),
+    )
+    return redirect(next_url(request, reverse("office:messages")))
 
 
 @staff_required
@@ -196,7 +168,7 @@ def appointments(request):
     # With no filters at all, start from today rather than from the clinic's first visit.
     form = AppointmentFilterForm(request.GET or {"first_day": today.isoformat()})
     found = selectors.appointment_list_for_office(user=request.user, **form.filters())
-    page, query = _page(request, found if form.is_valid() else found.none())
+    page, query = paginate(request, found if form.is_valid() else found.none(), PER_PAGE)
     if not request.GET:
         query = f"first_day={today.isoformat()}"
     return render(

@@ -4,7 +4,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from carebook.clinic.models import Language, Practitioner, Service, Specialty
+from carebook.clinic.forms import (
+    PRACTITIONER_PROFILE_FIELDS,
+    PRACTITIONER_VISIT_FIELDS,
+    PractitionerProfileForm,
+)
+from carebook.clinic.models import Language, Service, Specialty
 from carebook.clinic.services import practitioner_photo_check
 from carebook.core.errors import InvalidInput
 from carebook.core.timeutils import to_utc, zone
@@ -172,7 +177,7 @@ class ServiceForm(forms.ModelForm):
             del self.fields["is_active"]
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PractitionerProfileForm):
     photo = forms.ImageField(
         label=_("Photo"),
         required=False,
@@ -181,26 +186,11 @@ class ProfileForm(forms.ModelForm):
     )
     remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
 
-    class Meta:
-        model = Practitioner
-        fields = [
-            "title",
-            "kind",
-            "specialties",
-            "qualifications",
-            "registration_number",
-            "years_experience",
-            "gender",
-            "languages",
-            "bio",
-            "consultation_fee",
-            "offers_in_person",
-            "offers_video",
-        ]
-        labels = {"bio": _("About you"), "consultation_fee": _("Consultation fee (₹)")}
+    class Meta(PractitionerProfileForm.Meta):
+        fields = [*PRACTITIONER_PROFILE_FIELDS, "bio", *PRACTITIONER_VISIT_FIELDS]
+        labels = {**PractitionerProfileForm.Meta.labels, "bio": _("About you")}
         widgets = {
-            "specialties": forms.CheckboxSelectMultiple,
-            "languages": forms.CheckboxSelectMultiple,
+            **PractitionerProfileForm.Meta.widgets,
             "bio": forms.Textarea(attrs={"rows": 5}),
         }
 

@@ -10,8 +10,8 @@ from carebook.accounts.models import PatientProfile, User
 from carebook.booking.models import Appointment
 from carebook.booking.selectors import appointment_visible_to, patients_of_practitioner
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record
-from carebook.records.selectors import clinician_in_good_standing
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
 
 S = Appointment.Status

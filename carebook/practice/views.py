@@ -19,6 +19,7 @@ from carebook.booking import services as booking
 from carebook.clinic import services as clinic
 from carebook.clinic.selectors import practitioner_for
 from carebook.core.decorators import role_required
+from carebook.core.doors import attempt
 from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 from carebook.core.timeutils import zone
@@ -52,6 +53,12 @@ def _page(request, template, nav, context=None, status=200):
     return render(request, template, context, status=status)
 
 
+def _form_page(request, template, nav, form, context=None):
+    """A page with a form; 400 when the form was sent back with errors."""
+    context = {"form": form, **(context or {})}
+    return _page(request, template, nav, context, status=400 if form.errors else 200)
+
+
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -61,17 +68,6 @@ def _own(obj):
     if obj is None:
         raise Http404
     return obj
-
-
-def _attempt(request, call, done: str) -> bool:
-    """Run a service call; a refusal becomes an error message, success the `done` message."""
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, done)
-    return True
 
 
 def _submitted(request, form, save, done: str, back: str):
@@ -154,7 +150,7 @@ def appointment_act(request, pk: int, action: str):
         extra["reason"] = form.cleaned_data["reason"]
     elif request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    _attempt(
+    attempt(
         request,
         lambda: service(appointment=appointment, by=request.user, **extra),
         done % {"who": appointment.patient.full_name, "when": _when(appointment)},
@@ -228,12 +224,12 @@ def availability(request):
         return done
     windows = list(selectors.windows_of(user=request.user))
     days = [(day, [w for w in windows if w.weekday == day.value]) for day in Weekday]
-    return _page(
+    return _form_page(
         request,
         "practice/availability.html",
         "availability",
-        {"form": form, "days": days, "has_windows": bool(windows)},
-        status=400 if form.errors else 200,
+        form,
+        {"days": days, "has_windows": bool(windows)},
     )
 
 
@@ -241,7 +237,7 @@ def availability(request):
 @require_POST
 def window_delete(request, pk: int):
     window = _own(selectors.window_of(user=request.user, pk=pk))
-    _attempt(
+    attempt(
         request,
         lambda: scheduling.availability_window_delete(window=window, by=request.user),
         _("Removed %(window)s.") % {"window": window},
@@ -285,16 +281,15 @@ def time_off(request):
         "practice:time_off",
     ):
         return done
-    return _page(
+    return _form_page(
         request,
         "practice/time_off.html",
         "time_off",
+        form,
         {
-            "form": form,
             "items": selectors.time_off_of(user=request.user, since=utcnow()),
             "home_zone": selectors.home_zone(practitioner=request.practitioner),
         },
-        status=400 if form.errors else 200,
     )
 
 
@@ -302,7 +297,7 @@ def time_off(request):
 @require_POST
 def time_off_delete(request, pk: int):
     item = _own(selectors.time_off_get(user=request.user, pk=pk))
-    _attempt(
+    attempt(
         request,
         lambda: scheduling.time_off_delete(time_off=item, by=request.user),
         _("Time off removed."),
@@ -329,9 +324,7 @@ def rules(request):
         "practice:rules",
     ):
         return done
-    return _page(
-        request, "practice/rules.html", "rules", {"form": form}, 400 if form.errors else 200
-    )
+    return _form_page(request, "practice/rules.html", "rules", form)
 
 
 # --- Services ------------------------------------------------------------------------------
@@ -350,12 +343,12 @@ def services(request):
         "practice:services",
     ):
         return done
-    return _page(
+    return _form_page(
         request,
         "practice/services.html",
         "services",
-        {"form": form, "items": selectors.services_of(user=request.user)},
-        status=400 if form.errors else 200,
+        form,
+        {"items": selectors.services_of(user=request.user)},
     )
 
 
@@ -376,13 +369,7 @@ def service_edit(request, pk: int):
         "practice:services",
     ):
         return done
-    return _page(
-        request,
-        "practice/service_edit.html",
-        "services",
-        {"form": form, "service": service},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "practice/service_edit.html", "services", form, {"service": service})
 
 
 @practitioner_required
@@ -395,7 +382,7 @@ def service_toggle(request, pk: int):
         if service.is_active
         else _("%(name)s is offered again.")
     )
-    _attempt(
+    attempt(
         request,
         lambda: clinic.service_update(
             service=service,
@@ -431,9 +418,7 @@ def profile(request):
 
     if done := _submitted(request, form, update, _("Your profile is saved."), "practice:profile"):
         return done
-    return _page(
-        request, "practice/profile.html", "profile", {"form": form}, 400 if form.errors else 200
-    )
+    return _form_page(request, "practice/profile.html", "profile", form)
 
 
 # --- Patients ------------------------------------------------------------------------------

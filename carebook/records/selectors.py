@@ -20,8 +20,9 @@ from django.db.models import Q, QuerySet
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
 from carebook.booking.selectors import patients_of_practitioner
-from carebook.clinic.models import Practitioner
+from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record, access_log_record_reads
+from carebook.core.querysets import filter_given, visible_by_role
 from carebook.records.models import (
     Admission,
     MedicalDocument,
@@ -36,19 +37,6 @@ WEB = AccessLog.Door.WEB
 
 
 # --- Who may act at all ----------------------------------------------------------------------
-
-
-def clinician_in_good_standing(user: User) -> bool:
-    """Staff with an active staff account; a practitioner whose account is active and whose
-    verification is in force. Nobody else handles other people's clinical data."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    if user.is_staff:
-        return True
-    if not (user.is_practitioner and user.state == User.State.ACTIVE):
-        return False
-    # Asked afresh each time: a withdrawal takes effect on the very next read or write.
-    return Practitioner.objects.filter(user_id=user.pk, verified_at__isnull=False).exists()
 
 
 def may_use_records(user: User) -> bool:
@@ -150,13 +138,7 @@ def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     ).prefetch_related("items")
     if not may_use_records(user):
         return qs.none()
-    if user.is_staff:
-        return qs
-    if user.is_practitioner:
-        return qs.filter(practitioner__user=user)
-    if user.is_patient:
-        return qs.filter(patient=user)
-    return qs.none()
+    return visible_by_role(qs, user)
 
 
 def prescription_get_for(
@@ -328,14 +310,7 @@ def access_log_search(
         )
     if by_q:
         qs = qs.filter(Q(by__full_name__icontains=by_q) | Q(by__email__icontains=by_q))
-    if what:
-        qs = qs.filter(what=what)
-    if door:
-        qs = qs.filter(door=door)
-    if start:
-        qs = qs.filter(at__gte=start)
-    if end:
-        qs = qs.filter(at__lt=end)
+    qs = filter_given(qs, what=what, door=door, at__gte=start, at__lt=end)
     return qs.order_by("-at", "-pk")
 
 

@@ -38,7 +38,7 @@ def appointment_type(request: HttpRequest) -> HttpResponse:
         return _create(request)
     search = Search(request)
     params = search.params
-    qs = with_ids(appointments_for_fhir(request.fhir_user), params)
+    qs = with_ids(appointments_for_fhir(request.fhir_user, path=request.path), params)
     for name, kind, field in (
         ("patient", "Patient", "patient_id__in"),
         ("practitioner", "Practitioner", "practitioner_id__in"),
@@ -79,7 +79,7 @@ def _create(request: HttpRequest) -> HttpResponse:
 @fhir_endpoint("GET", "PUT", auth=True)
 def appointment_instance(request: HttpRequest, pk: str) -> HttpResponse:
     user = request.fhir_user
-    appointment = one(appointments_for_fhir(user), "Appointment", pk)
+    appointment = one(appointments_for_fhir(user, path=request.path), "Appointment", pk)
     if request.method == "GET":
         return fhir_response(appointment_as_resource(appointment))
     data = json_body(request)

@@ -66,7 +66,10 @@ def profile(request):
     user = request.user
     patient_profile = None
     if user.is_patient:
-        patient_profile, _created = PatientProfile.objects.get_or_create(user=user)
+        # A GET never writes: an unsaved profile until the patient saves the form.
+        patient_profile = PatientProfile.objects.filter(user=user).first() or PatientProfile(
+            user=user
+        )
     form = ProfileForm(request.POST or None, instance=user)
     extra = (
         PatientProfileForm(request.POST or None, instance=patient_profile)

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.core import mail
 
-from carebook.accounts.models import FailedLogin
+from carebook.accounts.models import FailedLogin, PatientProfile
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,11 @@ def test_profile_edit_and_logout(client):
 def test_staff_profile_has_no_patient_fields(client):
     client.force_login(StaffFactory())
     assert "Blood group" not in client.get("/account/profile/").content.decode()
+
+
+def test_opening_the_profile_page_writes_nothing(client, db):
+    patient = PatientFactory()
+    PatientProfile.objects.filter(user=patient).delete()
+    client.force_login(patient)
+    assert client.get("/account/profile/").status_code == 200
+    assert not PatientProfile.objects.filter(user=patient).exists()

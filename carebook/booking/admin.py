@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts.models import User
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.selectors import appointment_reasons_read
 from carebook.booking.services import (
@@ -34,7 +35,7 @@ class AppointmentHistoryInline(admin.TabularInline):
         return False
 
 
-def appointment_cancel_by_clinic(*, appointment: Appointment, by) -> Appointment:
+def appointment_cancel_by_clinic(*, appointment: Appointment, by: User) -> Appointment:
     """Cancel for the clinic, the reason in the language of the staff member's request."""
     return appointment_cancel(
         appointment=appointment, by=by, reason=str(_("Cancelled by the clinic."))

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carebook.clinic.models import Clinic
 from carebook.core.decorators import staff_required
+from carebook.core.doors import attempt, next_url, paginate
 from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 from carebook.notifications import ics, selectors, services
@@ -23,16 +23,9 @@ from carebook.notifications.forms import (
 NEW_FEED_TOKEN = "notifications_new_feed_token"
 
 
-def _page(request, queryset, per_page: int):
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
-
-
 @login_required
 def notification_list(request):
-    page, query = _page(request, selectors.notifications_for(user=request.user), 20)
+    page, query = paginate(request, selectors.notifications_for(user=request.user), 20)
     return render(request, "notifications/list.html", {"page": page, "query": query})
 
 
@@ -142,7 +135,7 @@ def deliveries(request):
     qs = selectors.deliveries_for_staff(
         user=request.user, status=filters.get("status", ""), channel=filters.get("channel", "")
     )
-    page, query = _page(request, qs, 50)
+    page, query = paginate(request, qs, 50)
     return render(
         request,
         "notifications/deliveries.html",
@@ -154,15 +147,12 @@ def deliveries(request):
 @staff_required
 def delivery_retry(request, pk: int):
     delivery = get_object_or_404(selectors.deliveries_for_staff(user=request.user), pk=pk)
-    try:
-        services.delivery_retry(delivery=delivery, by=request.user)
-        messages.success(request, _("The message is queued to be sent again."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("notifications:deliveries")
+    attempt(
+        request,
+        lambda: services.delivery_retry(delivery=delivery, by=request.user),
+        _("The message is queued to be sent again."),
+    )
+    return redirect(next_url(request, reverse("notifications:deliveries")))
 
 
 @staff_required

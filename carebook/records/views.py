@@ -9,13 +9,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carebook.booking.selectors import appointment_get_for
 from carebook.clinic.selectors import practitioner_for
 from carebook.core.decorators import patient_required, role_required, staff_required
+from carebook.core.doors import attempt, next_url
 from carebook.core.errors import DomainError
 from carebook.records import selectors, services, storage
 from carebook.records.forms import (
@@ -55,23 +55,6 @@ def _page(request, template: str, context: dict, *, nav: str = "", status: int =
     return render(request, template, context, status=status)
 
 
-def _attempt(request, call, done: str) -> bool:
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, done)
-    return True
-
-
-def _back(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
 def _form_errors(form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
@@ -96,7 +79,7 @@ def health(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        if _attempt(
+        if attempt(
             request,
             lambda: services.medical_record_update(
                 patient=patient, by=patient, **form.cleaned_data
@@ -133,7 +116,7 @@ def document_upload(request, pk: int):
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(default)
-    _attempt(
+    attempt(
         request,
         lambda: services.document_upload(
             patient=patient,
@@ -168,12 +151,12 @@ def document_download(request, pk: int):
 @require_POST
 def document_delete(request, pk: int):
     document = _found(selectors.document_get_for(user=request.user, pk=pk, path=request.path))
-    _attempt(
+    attempt(
         request,
         lambda: services.document_delete(document=document, by=request.user),
         _("The document is deleted."),
     )
-    return redirect(_back(request, reverse("records:health")))
+    return redirect(next_url(request, reverse("records:health")))
 
 
 # --- Prescriptions ---------------------------------------------------------------------------
@@ -255,7 +238,7 @@ def note_add(request, pk: int):
         raise Http404
     form = NoteForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.session_note_add(
                 appointment=appointment, by=request.user, text=form.cleaned_data["text"]
@@ -275,7 +258,7 @@ def review_add(request, pk: int):
         raise Http404
     form = ReviewForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.review_create(
                 appointment=appointment, by=request.user, **form.cleaned_data
@@ -329,14 +312,14 @@ def admit(request, pk: int):
     patient = _found(selectors.patient_for_records(user=request.user, pk=pk))
     form = AdmitForm(request.POST, staff=request.user.is_staff)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.admission_admit(patient=patient, by=request.user, **form.cleaned_data),
             _("%(name)s is admitted.") % {"name": patient.full_name},
         )
     else:
         messages.error(request, _form_errors(form))
-    return redirect(_back(request, reverse("records:patient", args=[patient.pk])))
+    return redirect(next_url(request, reverse("records:patient", args=[patient.pk])))
 
 
 @carer_required
@@ -345,7 +328,7 @@ def discharge(request, pk: int):
     admission = _found(selectors.admission_get_for(user=request.user, pk=pk))
     form = DischargeForm(request.POST)
     if form.is_valid():
-        _attempt(
+        attempt(
             request,
             lambda: services.admission_discharge(
                 admission=admission, by=request.user, summary=form.cleaned_data["summary"]
@@ -354,7 +337,7 @@ def discharge(request, pk: int):
         )
     else:
         messages.error(request, _form_errors(form))
-    return redirect(_back(request, reverse("records:inpatients")))
+    return redirect(next_url(request, reverse("records:inpatients")))
 
 
 @carer_required
@@ -434,15 +417,15 @@ def review_hide(request, pk: int):
     form = HideForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     if request.POST.get("action") == "unhide":
-        _attempt(
+        attempt(
             request,
             lambda: services.review_unhide(review=review, by=request.user),
             _("The review shows again."),
         )
     else:
-        _attempt(
+        attempt(
             request,
             lambda: services.review_hide(review=review, by=request.user, reason=reason),
             _("The review is hidden."),
         )
-    return redirect(_back(request, reverse("records:reviews")))
+    return redirect(next_url(request, reverse("records:reviews")))

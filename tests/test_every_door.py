@@ -23,6 +23,7 @@ from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_complete, appointment_confirm
 from carebook.clinic.models import Clinic
 from carebook.clinic.services import practitioner_unverify
+from carebook.clinic.tests.factories import ServiceFactory
 from carebook.core.access_log import AccessLog
 from carebook.core.tests.tasks import run_worker
 from carebook.records.models import Prescription, SessionNote
@@ -369,6 +370,16 @@ def end_via(door: str, world, appointment):
             {"reason": "On leave"},
             content_type="application/json",
         )
+    if door == "practice_cancel":
+        return web_client(doctor).post(
+            f"/practice/appointments/{appointment.pk}/cancel/", {"reason": "Called away"}
+        )
+    if door == "rest_practitioner_cancel":
+        return world.client("practitioner").post(
+            f"/api/v1/appointments/{appointment.pk}/cancel",
+            {"reason": "Called away"},
+            content_type="application/json",
+        )
     if door == "web_cancel":
         return web_client(patient).post(
             f"/appointments/{appointment.pk}/cancel/", {"reason": "Better"}
@@ -396,7 +407,16 @@ def end_via(door: str, world, appointment):
 
 @pytest.mark.parametrize(
     "door",
-    ["web_reject", "rest_reject", "web_cancel", "rest_cancel", "fhir_cancel", "admin_cancel"],
+    [
+        "web_reject",
+        "rest_reject",
+        "practice_cancel",
+        "rest_practitioner_cancel",
+        "web_cancel",
+        "rest_cancel",
+        "fhir_cancel",
+        "admin_cancel",
+    ],
 )
 def test_a_paid_visit_ended_at_any_door_is_refunded(world, pay_at_booking, door):
     appointment = paid(world)
@@ -410,6 +430,48 @@ def test_a_paid_visit_ended_at_any_door_is_refunded(world, pay_at_booking, door)
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.REFUNDED
     assert CreditNote.objects.get(invoice=invoice).amount == invoice.total
+
+
+@pytest.mark.parametrize("door", ["rest", "web"])
+def test_a_held_slot_cannot_be_moved_around_the_payment(world, pay_at_booking, door):
+    held_start, new_start = local_start(3, 10), local_start(3, 12)
+    request_via("rest", world, held_start)
+    appointment = the_appointment(world, held_start)
+    if door == "rest":
+        response = world.client("patient").post(
+            f"/api/v1/appointments/{appointment.pk}/reschedule",
+            {"start": new_start.isoformat()},
+            content_type="application/json",
+        )
+        assert response.status_code == 409
+    else:
+        web_client(world.patient).post(
+            f"/appointments/{appointment.pk}/reschedule/",
+            {
+                "practitioner": world.cal.practitioner.pk,
+                "service": world.cal.service.pk,
+                "location": world.cal.location.pk,
+                "start": new_start.isoformat(),
+            },
+        )
+    appointment.refresh_from_db()
+    assert appointment.status == S.HELD
+    assert the_appointment(world, new_start) is None
+    assert not Invoice.objects.exists()
+
+
+def test_a_paid_visit_moves_only_at_the_same_fee(world, pay_at_booking):
+    appointment = paid(world)
+    dearer = ServiceFactory(practitioner=world.cal.practitioner, price=Decimal("9999"))
+    response = world.client("patient").post(
+        f"/api/v1/appointments/{appointment.pk}/reschedule",
+        {"start": local_start(6, 10).isoformat(), "service_id": dearer.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert "fee" in response.json()["detail"]
+    appointment.refresh_from_db()
+    assert appointment.status == S.REQUESTED
 
 
 def test_staff_refund_part_of_an_invoice_through_rest_and_web(world, pay_at_booking):

@@ -199,9 +199,10 @@ def settlement_refund(
 ) -> Refund | None:
     """What the clinic gives back when a visit ends with this change, or None.
 
-    Rejected (the clinic said no) and a hold that ran out: everything received. Cancelled: in
-    full when at least `full_refund_hours` before the start, else nothing. No-show: in full
-    only when the clinic refunds no-shows.
+    Rejected (the clinic said no), cancelled by the practitioner, and a hold that ran out:
+    everything received. Cancelled by the patient, or by staff (at the desk, for the patient): in
+    full when at least `full_refund_hours` before the start, else nothing (staff may still refund
+    by hand). No-show: in full only when the clinic refunds no-shows.
     """
     if refundable <= 0 or history.action not in SETTLED_ACTIONS:
         return None
@@ -215,6 +216,8 @@ def settlement_refund(
         return Refund(
             refundable, _("Refund for a missed appointment, as the clinic's policy says.")
         )
+    if history.by_id is not None and history.by_id == appointment.practitioner.user_id:
+        return Refund(refundable, _("The practitioner cancelled the appointment."))
     notice = appointment.start - history.at
     if notice < timedelta(hours=rules.full_refund_hours):
         return None

@@ -8,7 +8,6 @@ from carebook.booking.services.book import (
     hold_convert,
     hold_duration,
     hold_release,
-    payment_due_at_booking,
 )
 from carebook.booking.services.history import history_record
 from carebook.booking.services.transitions import (
@@ -35,5 +34,4 @@ __all__ = [
     "hold_convert",
     "hold_duration",
     "hold_release",
-    "payment_due_at_booking",
 ]

@@ -140,8 +140,23 @@ def appointment_reschedule(
     reason: str = "",
     now: datetime | None = None,
 ) -> Appointment:
-    """Move an active appointment: cancel it and book the new time in one step, linked."""
+    """Move a booked appointment: cancel it and book the new time in one step, linked.
+
+    A hold is not moved (it is booked, or paid, first), and the move keeps the fee: a visit
+    may already be invoiced or paid at the old price.
+    """
     now = now or utcnow()
+    current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if current.status == Appointment.Status.HELD:
+        raise IllegalTransition(_("A held slot cannot be moved. Book it first, or pick again."))
+    new_service = service or current.service
+    if new_service.effective_price != current.price:
+        raise IllegalTransition(
+            _(
+                "A move keeps the visit's fee; to change to a service with another fee, cancel "
+                "this appointment and book again."
+            )
+        )
     old = _transition(
         appointment=appointment,
         action="cancel",

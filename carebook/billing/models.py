@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from carebook.booking.models import Appointment
@@ -164,8 +165,6 @@ class Invoice(models.Model):
         return self.number
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("billing:invoice", args=[self.pk])
 
     @property

@@ -1,10 +1,7 @@
 """Billing pages: pay for a held slot, invoices for patients and staff, PDFs."""
 
-from datetime import datetime, time, timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,9 +20,10 @@ from carebook.booking.models import Appointment
 from carebook.booking.selectors import appointment_get_for
 from carebook.clinic.models import Clinic
 from carebook.core.decorators import staff_required
+from carebook.core.doors import paginate
 from carebook.core.errors import DomainError, SlotUnavailable
+from carebook.core.timeutils import local_day_bounds, zone
 from carebook.core.timeutils import now as utcnow
-from carebook.core.timeutils import zone
 
 PER_PAGE = 25
 
@@ -97,35 +95,29 @@ def pay(request, appointment_id: int):
     )
 
 
-def _day_start(day, tz):
-    return datetime.combine(day, time(0), tz) if day else None
-
-
 @staff_required
 def invoices(request):
     """Every invoice, filtered, with what each brought in and the totals of the selection."""
     form = InvoiceFilterForm(request.GET or None, years=selectors.financial_years())
     filters = form.cleaned_data if form.is_valid() else {}
     tz = zone("Asia/Kolkata")
-    end = filters.get("end")
+    start, end = filters.get("start"), filters.get("end")
     qs = selectors.invoice_search(
         user=request.user,
         q=filters.get("q", ""),
         status=filters.get("status", ""),
         financial_year=filters.get("financial_year", ""),
-        start=_day_start(filters.get("start"), tz),
-        end=_day_start(end + timedelta(days=1), tz) if end else None,
+        start=local_day_bounds(start, tz)[0] if start else None,
+        end=local_day_bounds(end, tz)[1] if end else None,
     )
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs, PER_PAGE)
     return render(
         request,
         "billing/invoices.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "revenue": selectors.invoice_revenue(qs),
         },
     )

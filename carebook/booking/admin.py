@@ -92,12 +92,10 @@ class AppointmentAdmin(admin.ModelAdmin):
     inlines = (AppointmentHistoryInline,)
     actions = ("confirm_appointments", "cancel_appointments", "complete_appointments", "no_shows")
 
-    # Only the free-text reason may be corrected here; everything else has a service.
-    editable_fields = ("reason",)
-
     def get_readonly_fields(self, request, obj=None):
-        fields = [f for fs in self.fieldsets for line in fs[1]["fields"] for f in _flat(line)]
-        return [f for f in fields if f not in self.editable_fields]
+        # Read-only: every change to an appointment goes through a service (the actions above),
+        # which writes its history row; the patient's reason is theirs.
+        return [f for fs in self.fieldsets for line in fs[1]["fields"] for f in _flat(line)]
 
     def get_queryset(self, request):
         return (
@@ -119,10 +117,6 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        # Write only what the form may change, so a stale page never reverts the status.
-        obj.save(update_fields=[*self.editable_fields, "updated_at"])
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The page shows the patient's reason: a clinical read through the admin.

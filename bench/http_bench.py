@@ -4,6 +4,7 @@ Measures free slots of one practitioner over 28 days (p50/p95 at 1 and 8 clients
 POSTs per second with 16 clients, to compare with the raw insert ceiling of the same run.
 """
 
+import base64
 import http.client
 import json
 import os
@@ -39,7 +40,12 @@ class Server:
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
             "CAREBOOK_VAR_DIR": str(ROOT / "var" / "bench"),
+            # Plain HTTP on loopback, as behind a proxy that ends TLS.
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
         }
+        # Production settings insist on a key for medical documents; the bench stores none.
+        env.setdefault("CAREBOOK_DOCUMENT_KEYS", base64.urlsafe_b64encode(os.urandom(32)).decode())
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
                 sys.executable,
@@ -80,6 +86,20 @@ class Server:
         finally:
             if own:
                 conn.close()
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers (children of the master process)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                # pid (comm) state ppid ...: comm may hold spaces, so split after it.
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                    pids.append(int(entry.name))
+        return sorted(pids)
 
     def close(self) -> None:
         self.proc.terminate()

@@ -6,6 +6,8 @@
 3. Booking throughput, 8 concurrent workers calling appointment_book, against the raw ceiling
    of one-row INSERTs into a table with the same exclusion constraint (pgbench, 8 clients).
                                                        Target: booking/raw >= 20%.
+5. The worst requests an anonymous client can send (bench/worst_request.py), over HTTP.
+                                                       Target: < 200 ms each, RSS < +20 MB.
 
 Runs on a scratch PostgreSQL database `carebook_bench` (dropped and created at start); when
 PostgreSQL is not reachable, 1 and 2 run on a temporary SQLite file and 3 is skipped.
@@ -306,6 +308,23 @@ def run_http(database_url: str, single, tasks, *, seconds: float) -> dict:
     return r
 
 
+def run_worst(database_url: str, single, directory) -> dict:
+    from django.db import connection
+
+    from bench import worst_request
+    from bench.http_bench import Server
+
+    world = worst_request.bench_world(single, directory)
+    connection.close()
+    server = Server(database_url, workers=2)
+    try:
+        result = worst_request.run(server, world)
+    finally:
+        server.close()
+    worst_request.report(result)
+    return result
+
+
 # --- 3 ----------------------------------------------------------------------------------------
 
 
@@ -494,7 +513,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import dataset
+    from bench import dataset, worst_request
     from bench.measure import verdict
 
     vendor = connection.vendor
@@ -603,6 +622,9 @@ def main() -> int:
         if args.profile:
             profile_booking(left, 200)
 
+    heading("5. the worst requests an anonymous client can send (gunicorn, 2 workers)")
+    r5 = run_worst(database_url, single, directory)
+
     heading("summary")
     # Only the start is telling: benchmark 3 itself keeps both cores busy.
     info["load"] = f"1-min load average {load_start:.2f} before the bench started"
@@ -690,6 +712,26 @@ def main() -> int:
                 verdict(r4["ratio"] >= 0.15),
             ),
         ]
+    rows += [
+        (
+            "5. worst anonymous request, slowest answer",
+            f"{r5['max_ms']:.0f} ms (worker CPU {r5['max_cpu_ms']:.0f} ms)",
+            f"< {worst_request.MAX_LATENCY_MS:g} ms",
+            verdict(r5["max_ms"] < worst_request.MAX_LATENCY_MS),
+        ),
+        (
+            "   worker RSS growth over them",
+            f"{r5['growth_mb']:.1f} MB",
+            f"< {worst_request.MAX_RSS_GROWTH_MB:g} MB",
+            verdict(r5["growth_mb"] < worst_request.MAX_RSS_GROWTH_MB),
+        ),
+        (
+            "   /healthz while both workers are busy",
+            f"max {r5['healthz_ms']:.0f} ms",
+            f"< {worst_request.MAX_LATENCY_MS:g} ms",
+            verdict(r5["healthz_ms"] < worst_request.MAX_LATENCY_MS),
+        ),
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("benchmark", "measured", "target", "result")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]

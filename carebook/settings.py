@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +41,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "carebook.core",
@@ -60,11 +65,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "carebook.core.limits.RequestLimitsMiddleware",  # before anything reads the body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carebook.core.headers.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "carebook.accounts.sessions.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -123,6 +132,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Emails are compared in one spelling (NFKC, case-folded) at every door: accounts.identity.
+AUTHENTICATION_BACKENDS = ["carebook.accounts.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -153,11 +164,37 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "carebook <noreply@car
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Transport and headers: docs/operations.md, "Production settings". Each is on unless DEBUG
+# (runserver speaks plain HTTP) and each can be set from the environment.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+if env_bool("CAREBOOK_BEHIND_PROXY"):
+    # Trust X-Forwarded-Proto only from a proxy that sets it itself and drops the client's.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: JS and CSS are files under carebook/static/.
+# The Swagger UI page widens style-src for itself (carebook.core.headers.swagger_csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -166,5 +203,52 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# The proxies in front of carebook whose X-Forwarded-For is believed: a hop count ("1") or
+# their networks ("10.0.0.0/8,fd00::/8"). Empty: the client is the connection's address.
+CAREBOOK_TRUSTED_PROXIES = os.environ.get("CAREBOOK_TRUSTED_PROXIES", "")
+# Phone numbers without a country code are read in this region and stored in E.164.
+CAREBOOK_PHONE_REGION = os.environ.get("CAREBOOK_PHONE_REGION", "IN")
+# How long an email-verification link stays valid.
+CAREBOOK_EMAIL_VERIFY_DAYS = int(os.environ.get("CAREBOOK_EMAIL_VERIFY_DAYS", "7"))
+
 # How long an API hold (FHIR Appointment/$hold) keeps a slot before it is released.
 CAREBOOK_HOLD_MINUTES = int(os.environ.get("CAREBOOK_HOLD_MINUTES", "10"))
+
+# Fernet keys that encrypt uploaded medical documents at rest, comma-separated: the first
+# encrypts, every one decrypts (rotation: docs/records.md). In DEBUG, without keys, a
+# development key is derived from SECRET_KEY (with a warning).
+CAREBOOK_DOCUMENT_KEYS = env_list("CAREBOOK_DOCUMENT_KEYS")
+if not CAREBOOK_DOCUMENT_KEYS and not DEBUG:
+    raise ImproperlyConfigured("Set CAREBOOK_DOCUMENT_KEYS (or DEBUG=1 for a development key).")
+CAREBOOK_DOCUMENT_DEVELOPMENT_KEY = not CAREBOOK_DOCUMENT_KEYS  # decided here: tests run DEBUG off
+
+# Sessions end after this long unused (by role) or this long after logging in, whatever the
+# activity; the page warns CAREBOOK_SESSION_WARN_SECONDS before (carebook.accounts.sessions).
+CAREBOOK_SESSION_IDLE_STAFF_MINUTES = int(
+    os.environ.get("CAREBOOK_SESSION_IDLE_STAFF_MINUTES", "15")
+)
+CAREBOOK_SESSION_IDLE_PRACTITIONER_MINUTES = int(
+    os.environ.get("CAREBOOK_SESSION_IDLE_PRACTITIONER_MINUTES", "15")
+)
+CAREBOOK_SESSION_IDLE_PATIENT_MINUTES = int(
+    os.environ.get("CAREBOOK_SESSION_IDLE_PATIENT_MINUTES", "30")
+)
+CAREBOOK_SESSION_MAX_HOURS = int(os.environ.get("CAREBOOK_SESSION_MAX_HOURS", "12"))
+CAREBOOK_SESSION_WARN_SECONDS = int(os.environ.get("CAREBOOK_SESSION_WARN_SECONDS", "120"))
+# The cookie (and the stored session) outlive no session's absolute limit.
+SESSION_COOKIE_AGE = CAREBOOK_SESSION_MAX_HOURS * 3600
+
+# What one request may cost (carebook.core.limits): bodies over these sizes are refused with 413
+# before they are read; an uploaded file stops being read at CAREBOOK_UPLOAD_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # larger files go to a temporary file, not memory
+CAREBOOK_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "carebook.core.limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+CAREBOOK_MAX_PARAMS = 50  # distinct query parameters
+CAREBOOK_MAX_PARAM_VALUES = 10  # distinct values of one parameter
+CAREBOOK_MAX_SLOT_DAYS = 31  # days of slots one search may ask for
+CAREBOOK_MAX_SCHEDULES = 10  # schedules one FHIR Slot search or $find computes slots for

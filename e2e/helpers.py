@@ -2,7 +2,10 @@ from datetime import time, timedelta
 
 from django.utils import timezone
 
+from carebook.accounts import mfa
+from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory
+from carebook.accounts.tests.mfa_support import code_for, enrol
 from carebook.booking.availability import slots_free
 from carebook.booking.services import appointment_book
 from carebook.booking.tests.factories import bookable_calendar
@@ -57,8 +60,17 @@ def patient(**kw):
 
 
 def log_in(page, email, password=PASSWORD):
+    """Log in as a person would; staff and practitioners type their authenticator's code
+    (computed from the device key; one is set up for them first if they have none)."""
+    user = User.objects.get(email__iexact=email)
+    if mfa.mfa_mandatory(user) and not mfa.mfa_enrolled(user):
+        enrol(user)
     page.goto("/account/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+    if mfa.mfa_enrolled(user):
+        page.get_by_label("Code").fill(code_for(user))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()

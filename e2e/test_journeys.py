@@ -4,10 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from carebook.booking.models import Appointment
+from carebook.core.tests.tasks import run_worker
 from e2e.helpers import book_directly, clinic_with_cardiologist, free_starts, log_in, patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +28,12 @@ def register_search_and_book(page, shot, email):
     page.get_by_label("Password again").fill("a-long-pass-phrase")
     shot(page, "1-register")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    run_worker()  # the confirmation mail goes out from a task
+    page.goto(re.search(r"(/account/verify/\S+/)", mail.outbox[-1].body).group(1))
+    page.get_by_role("button", name="Confirm my email address").click()
     expect(page.get_by_text("Welcome, Asha Rao")).to_be_visible()
+    log_in(page, email, "a-long-pass-phrase")
 
     page.goto("/")
     page.get_by_label("Specialty", exact=True).select_option(label="Cardiology")

@@ -1,13 +1,65 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts import password_reset
+from carebook.accounts.identity import (
+    birth_date_check,
+    email_check,
+    email_normalise,
+    phone_to_e164,
+)
 from carebook.accounts.login import InvalidCredentials, LoginThrottled, login_attempt
 from carebook.accounts.models import PatientProfile, User
 
 
+class NormalisedEmailField(forms.EmailField):
+    """An email field that cleans to the one spelling of the address (`identity`).
+
+    With `refuse_confusable`, an address that imitates another with look-alike letters from a
+    second alphabet is refused (for new accounts); a login simply finds no account for it.
+    """
+
+    def __init__(self, *, refuse_confusable: bool = False, **kwargs):
+        self.refuse_confusable = refuse_confusable
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return email_normalise(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and self.refuse_confusable:
+            email_check(value)
+
+
+class PhoneField(forms.CharField):
+    """A phone number, cleaned to E.164 (`+919845012345`); local numbers read in the clinic's
+    region (CAREBOOK_PHONE_REGION)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return phone_to_e164(super().clean(value))
+
+
+class BirthDateField(forms.DateField):
+    """A date of birth a living person can have: not in the future, not before 1900."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return birth_date_check(super().clean(value))
+
+
 class LoginForm(forms.Form):
-    email = forms.EmailField(
+    email = NormalisedEmailField(
         label=_("Email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -40,7 +92,11 @@ class LoginForm(forms.Form):
 
 
 class PasswordPairMixin(forms.Form):
-    """A new account's email (not yet taken) and password, typed twice and validated."""
+    """A new account's email and password, typed twice and validated.
+
+    Whether the email is taken is not the form's to say: sign-up answers the same either way
+    and tells the mailbox (`clinic.services.registration`).
+    """
 
     password1 = forms.CharField(
         label=_("Password"),
@@ -55,12 +111,7 @@ class PasswordPairMixin(forms.Form):
     )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email already exists. Log in instead.")
-            )
-        return email
+        return email_check(self.cleaned_data["email"])
 
     def clean(self):
         data = super().clean()
@@ -80,18 +131,13 @@ class PatientRegistrationForm(PasswordPairMixin):
     full_name = forms.CharField(
         label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    email = NormalisedEmailField(
+        label=_("Email"),
+        refuse_confusable=True,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-    )
-    date_of_birth = forms.DateField(
-        label=_("Date of birth"),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
-    )
+    phone = PhoneField(label=_("Mobile phone"))
+    date_of_birth = BirthDateField(label=_("Date of birth"))
     gender = forms.ChoiceField(label=_("Gender"), choices=PatientProfile.Gender.choices)
     blood_group = forms.ChoiceField(
         label=_("Blood group"), choices=PatientProfile.BloodGroup.choices, required=False
@@ -113,14 +159,6 @@ class PatientRegistrationForm(PasswordPairMixin):
         "password2",
     ]
 
-    def clean_date_of_birth(self):
-        from django.utils import timezone
-
-        dob = self.cleaned_data["date_of_birth"]
-        if dob > timezone.localdate():
-            raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        return dob
-
 
 class ProfileForm(forms.ModelForm):
     class Meta:
@@ -130,6 +168,9 @@ class ProfileForm(forms.ModelForm):
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
+
+    def clean_phone(self):
+        return phone_to_e164(self.cleaned_data["phone"])
 
 
 class PatientProfileForm(forms.ModelForm):
@@ -150,3 +191,28 @@ class PatientProfileForm(forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
             "emergency_contact_phone": forms.TextInput(attrs={"type": "tel"}),
         }
+
+    def clean_date_of_birth(self):
+        return birth_date_check(self.cleaned_data["date_of_birth"])
+
+    def clean_emergency_contact_phone(self):
+        return phone_to_e164(self.cleaned_data["emergency_contact_phone"])
+
+
+class PasswordResetRequestForm(DjangoPasswordResetForm):
+    """Django's reset form, answering the same for every address, with the rate limits and
+    security log of `accounts.password_reset`."""
+
+    email = NormalisedEmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        return password_reset.reset_users(email=email)
+
+    def save(self, *args, request=None, **kwargs):
+        email = self.cleaned_data["email"]
+        if password_reset.reset_request_allowed(email=email, request=request):
+            super().save(*args, request=request, **kwargs)

@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts.identity import email_normalise
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -11,7 +13,7 @@ class UserManager(BaseUserManager):
     def _create(self, email, password, **fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save(using=self._db)
@@ -25,8 +27,13 @@ class UserManager(BaseUserManager):
         fields.update(role=User.Role.STAFF, state=User.State.ACTIVE, is_superuser=True)
         return self._create(email, password, **fields)
 
+    @classmethod
+    def normalize_email(cls, email):
+        """One spelling per mailbox (see `identity.email_normalise`)."""
+        return email_normalise(email or "")
+
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email=email_normalise(username or ""))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -49,6 +56,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     state = models.CharField(_("account state"), max_length=16, choices=State, default=State.ACTIVE)
     is_active = models.BooleanField(_("can log in"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Staff- and system-made accounts count as verified from the start; a self-registration
+    # starts empty until its signed link is followed (see `accounts.verification`).
+    email_verified_at = models.DateTimeField(
+        _("email verified"), null=True, blank=True, default=timezone.now
+    )
+    # Bumped by `credentials.credentials_revoke`; a session stamped with an older value is over.
+    session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -73,6 +87,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
 
+    @classmethod
+    def normalize_username(cls, username):
+        return email_normalise(username) if isinstance(username, str) else username
+
     @property
     def is_staff(self) -> bool:
         """Clinic staff use the admin site."""
@@ -89,6 +107,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_approved(self) -> bool:
         return self.state == self.State.ACTIVE
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def has_perm(self, perm, obj=None):
         # Clinic staff run the whole clinic; finer staff roles are future work.
@@ -152,6 +174,23 @@ class FailedLogin(models.Model):
 
     def __str__(self):
         return f"{self.email} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RateLimitHit(models.Model):
+    """One counted request (a reset mail, a contact message) for `scope` by `key` (an address
+    or an email), so every web process sees the same rate limits; old rows are pruned."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=254)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit hit")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["scope", "key", "at"], name="ratelimithit_scope_key_at")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(models.Model):

@@ -2,9 +2,11 @@
 
 from django.db import transaction
 
+from carebook.accounts.credentials import credentials_revoke
 from carebook.accounts.models import PatientProfile, User
 from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, PermissionDenied
+from carebook.core.security_log import security_event
 
 
 def ensure_staff(by: User) -> None:
@@ -43,7 +45,8 @@ def user_approve(*, user: User, by: User) -> User:
 
 
 @transaction.atomic
-def user_suspend(*, user: User, by: User) -> User:
+def user_suspend(*, user: User, by: User, request=None) -> User:
+    """Stop `user` logging in, and end their sessions, API tokens and calendar feeds."""
     ensure_staff(by)
     if user.pk == by.pk:
         raise IllegalTransition("You cannot suspend your own account.")
@@ -53,11 +56,13 @@ def user_suspend(*, user: User, by: User) -> User:
     user.state, user.is_active = User.State.SUSPENDED, False
     user.save(update_fields=["state", "is_active"])
     audit_record(by=by, obj=user, message="Account suspended")
-    return user
+    security_event(kind="suspended", user=user, request=request, detail=f"by {by.email}")
+    return credentials_revoke(user=user, by=by, reason="account suspended", request=request)
 
 
 @transaction.atomic
 def user_reactivate(*, user: User, by: User) -> User:
+    """Let a suspended user log in again; sessions and tokens revoked on suspension stay so."""
     ensure_staff(by)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.state != User.State.SUSPENDED:

@@ -5,8 +5,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from carebook.accounts.models import ApiToken, User
+from carebook.core.security_log import security_event
 from carebook.core.timeutils import now as utcnow
 
 TOKEN_PREFIX = "cb_"
@@ -22,7 +24,7 @@ def token_lifetime() -> timedelta:
 
 
 def token_create(
-    *, user: User, name: str = "", now: datetime | None = None
+    *, user: User, name: str = "", now: datetime | None = None, request=None
 ) -> tuple[ApiToken, str]:
     """Issue a token for `user`; the raw value is returned once and never stored."""
     now = now or utcnow()
@@ -34,15 +36,33 @@ def token_create(
         digest=token_digest(raw),
         expires_at=now + token_lifetime(),
     )
+    security_event(kind="token_created", user=user, request=request, detail=token.prefix)
     return token, raw
 
 
-def token_revoke(*, token: ApiToken, now: datetime | None = None) -> ApiToken:
+def token_revoke(*, token: ApiToken, now: datetime | None = None, request=None) -> ApiToken:
     """Revoke a token; revoking twice keeps the first time."""
     now = now or utcnow()
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     token.refresh_from_db(fields=["revoked_at"])
+    if revoked:
+        security_event(kind="token_revoked", user=token.user, request=request, detail=token.prefix)
     return token
+
+
+def tokens_revoke_all(*, user: User, now: datetime | None = None, request=None) -> int:
+    """Revoke every live token of `user`; how many were live."""
+    now = now or utcnow()
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    if revoked:
+        security_event(kind="token_revoked", user=user, request=request, detail=f"all ({revoked})")
+    return revoked
+
+
+def tokens_live_for(*, user: User, now: datetime | None = None) -> QuerySet[ApiToken]:
+    """`user`'s own tokens that still work, newest first."""
+    now = now or utcnow()
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
 
 
 def token_touch(*, token: ApiToken, now: datetime) -> None:

@@ -1,13 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carebook.accounts import views
+from carebook.accounts import mfa_views, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/code/", mfa_views.login_code, name="login_code"),
+    path("login/authenticator/", mfa_views.login_enrol, name="login_enrol"),
+    path("confirm/", mfa_views.step_up, name="step_up"),
     path("logout/", views.logout_view, name="logout"),
     path("pending/", views.pending, name="pending"),
     path("profile/", views.profile, name="profile"),
+    path("security/", mfa_views.security, name="security"),
+    path("security/authenticator/", mfa_views.authenticator_setup, name="authenticator_setup"),
+    path(
+        "security/authenticator/remove/",
+        mfa_views.authenticator_remove,
+        name="authenticator_remove",
+    ),
+    path("security/recovery-codes/", mfa_views.recovery_codes_new, name="recovery_codes_new"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

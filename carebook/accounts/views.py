@@ -3,14 +3,20 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carebook.accounts import services
-from carebook.accounts.forms import LoginForm, PatientProfileForm, ProfileForm
+from carebook.accounts import credentials, mfa, services
+from carebook.accounts.forms import (
+    LoginForm,
+    PasswordResetRequestForm,
+    PatientProfileForm,
+    ProfileForm,
+)
 from carebook.accounts.models import PatientProfile, User
+from carebook.core.timeutils import now as utcnow
 
 
 def safe_next_url(request, default: str) -> str:
@@ -32,14 +38,54 @@ def home_for(user: User) -> str:
     return reverse_lazy("my_appointments")
 
 
+PENDING = "carebook_login_pending"  # session key: a login that passed the password only
+PENDING_FOR = 300  # seconds to finish it with a code
+
+
+def pending_start(request, user: User, *, next_url: str) -> str:
+    """Remember a user who gave the right password; the URL of the step that finishes it."""
+    pending = {
+        "user": user.pk,
+        "at": utcnow().timestamp(),
+        "next": str(next_url),
+        "hash": user.get_session_auth_hash(),
+    }
+    if not mfa.mfa_enrolled(user):
+        pending["key"] = mfa.totp_secret_new()
+    request.session[PENDING] = pending
+    return reverse("login_enrol" if "key" in pending else "login_code")
+
+
+def pending_user(request) -> tuple[User | None, dict]:
+    """The user whose login waits for a second factor in this session, if not too old."""
+    pending = request.session.get(PENDING) or {}
+    if not pending or utcnow().timestamp() - pending.get("at", 0) > PENDING_FOR:
+        return None, {}
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    # A password changed meanwhile ends the half-done login.
+    if user is None or user.get_session_auth_hash() != pending.get("hash"):
+        return None, {}
+    return user, pending
+
+
+def pending_finish(request, user: User) -> str:
+    """Log the waiting user in (both factors passed); where to go next."""
+    pending = request.session.pop(PENDING, {})
+    login(request, user)
+    return pending.get("next") or home_for(user)
+
+
 def login_view(request):
     form = LoginForm(request.POST or None, request=request)
     status = 200
     if request.method == "POST":
         # The throttle, the lockout and the password are decided in accounts.login.
         if form.is_valid():
+            next_url = safe_next_url(request, home_for(form.user))
+            if mfa.mfa_applies(form.user):
+                return redirect(pending_start(request, form.user, next_url=next_url))
             login(request, form.user)
-            return redirect(safe_next_url(request, home_for(form.user)))
+            return redirect(next_url)
         status = 429 if form.throttled else 400
     return render(
         request,
@@ -94,6 +140,7 @@ def profile(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
@@ -103,3 +150,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A new password ends every session, API token and calendar feed of the account.
+        credentials.password_reset_complete(user=form.user, request=self.request)
+        return response

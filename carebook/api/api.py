@@ -9,6 +9,7 @@ from carebook.api.errors import install_handlers
 from carebook.billing import api as billing
 from carebook.booking import api as booking
 from carebook.clinic import api as clinic
+from carebook.core.headers import swagger_csp
 from carebook.records import api as records
 
 DESCRIPTION = """
@@ -48,6 +49,7 @@ api = CarebookAPI(
     auth=api_auth,
     urls_namespace="api",
     docs_url="/docs",
+    docs_decorator=swagger_csp,
     openapi_url="/openapi.json",
 )
 install_handlers(api)

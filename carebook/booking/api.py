@@ -1,7 +1,7 @@
 """Appointments (book, list, read, move through the status machine) and the practitioners of
 the directory with their free time."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from django.core.paginator import Paginator
@@ -54,6 +54,7 @@ from carebook.clinic.selectors import (
 )
 from carebook.core.errors import InvalidInput
 from carebook.core.idempotency import idempotent
+from carebook.core.limits import max_slot_days
 from carebook.core.schemas import MAX_ID, ErrorOut, PersonOut, ValidationErrorOut
 from carebook.core.timeutils import zone
 from carebook.scheduling import engine
@@ -276,9 +277,9 @@ def appointment_reschedule_view(
 
 directory = Router(tags=["directory"])
 
-MAX_SLOT_DAYS = 62
 # The widest UTC offset there is; an instant's local date is within this of its UTC date.
 MAX_OFFSET = timedelta(hours=14)
+DAY = timedelta(days=1)
 
 PractitionerId = Annotated[int, Path(ge=1, le=MAX_ID, description="Practitioner id")]
 
@@ -391,6 +392,13 @@ def _date_span(start: date | datetime, end: date | datetime) -> tuple[date, date
     return lo, hi
 
 
+def _days_asked(start: date | datetime, end: date | datetime) -> float:
+    """How many days `start`..`end` covers (an end date counts as its whole day)."""
+    lo = start if isinstance(start, datetime) else datetime.combine(start, time.min, UTC)
+    hi = end if isinstance(end, datetime) else datetime.combine(end, time.min, UTC) + DAY
+    return (hi - lo) / DAY
+
+
 def _within(slot: engine.Slot, tz, start: date | datetime, end: date | datetime) -> bool:
     local_day = slot.start.astimezone(tz).date()
     after = slot.start >= start if isinstance(start, datetime) else local_day >= start
@@ -407,7 +415,7 @@ def _within(slot: engine.Slot, tz, start: date | datetime, end: date | datetime)
 def practitioner_slots(
     request: HttpRequest, practitioner_id: PractitionerId, query: Query[SlotQuery]
 ):
-    """Bookable starts between `start` and `end` (at most 62 days), for one service.
+    """Bookable starts between `start` and `end` (at most 31 days), for one service.
 
     Dates are days in each location's own time zone; times come back with that zone's offset.
     """
@@ -428,8 +436,8 @@ def practitioner_slots(
     lo, hi = _date_span(query.start, query.end)
     if hi < lo:
         raise InvalidInput("The end must not be before the start.")
-    if (hi - lo).days > MAX_SLOT_DAYS:
-        raise InvalidInput(f"Ask for at most {MAX_SLOT_DAYS} days at a time.")
+    if _days_asked(query.start, query.end) > max_slot_days():
+        raise InvalidInput(f"Ask for at most {max_slot_days()} days at a time.")
     if service is None:
         return []
     slots = slots_free(

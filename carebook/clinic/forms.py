@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carebook.accounts.forms import PasswordPairMixin
+from carebook.accounts.forms import NormalisedEmailField, PasswordPairMixin, PhoneField
 from carebook.clinic.models import ContactMessage, Gender, Practitioner, Specialty
 
 
@@ -47,14 +47,12 @@ class PractitionerRegistrationForm(PasswordPairMixin):
     full_name = forms.CharField(
         label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    email = NormalisedEmailField(
+        label=_("Email"),
+        refuse_confusable=True,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-    )
+    phone = PhoneField(label=_("Mobile phone"))
     title = forms.CharField(label=_("Title"), max_length=20, required=False, initial="Dr.")
     kind = forms.ChoiceField(label=_("I am a"), choices=Practitioner.Kind.choices)
     specialties = forms.ModelMultipleChoiceField(

@@ -17,6 +17,8 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 APPOINTMENT_CHANGED = "appointment.changed"
 PRACTITIONER_REGISTERED = "practitioner.registered"
 CONTACT_MESSAGE_RECEIVED = "contact_message.received"
+# payload: user (whose sessions and API tokens were just revoked), by, reason
+CREDENTIALS_REVOKED = "credentials.revoked"
 
 
 def subscribe(event: str, handler: Handler) -> None:

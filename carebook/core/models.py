@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from carebook.core.access_log import AccessLog, AccessLogPurge  # noqa: F401
+from carebook.core.security_log import SecurityEvent, SecurityLogPurge  # noqa: F401
 
 
 class IdempotencyRecord(models.Model):

@@ -3,6 +3,7 @@
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DataError
 from django.http import HttpResponse
@@ -72,6 +73,7 @@ HTTP_ISSUE_CODES = {
     404: "not-found",
     405: "not-supported",
     409: "conflict",
+    413: "too-long",
     422: "invalid",
     429: "throttled",
 }
@@ -92,6 +94,10 @@ def error_answer(exc: Exception) -> tuple[int, dict, dict[str, str]] | None:
     if isinstance(exc, HttpError):  # a reused idempotency key, a failed CSRF check
         code = HTTP_ISSUE_CODES.get(exc.status_code, "processing")
         return exc.status_code, outcome(code, exc.message), {}
+    if isinstance(exc, RequestDataTooBig):  # a body that did not say its length, or lied
+        return 413, outcome("too-long", "The request is too large."), {}
+    if isinstance(exc, SuspiciousOperation):
+        return 400, outcome("invalid", "The request was refused."), {}
     if isinstance(exc, (ValueError, OverflowError, DataError)):
         logger.warning("FHIR input rejected by a ValueError", exc_info=exc)
         return 400, outcome("invalid", "Some of the values are not valid."), {}

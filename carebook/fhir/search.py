@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, QueryDict
 
+from carebook.core.limits import TooManyValues, capped
 from carebook.core.timeutils import to_utc
 from carebook.fhir.responses import FhirError
 
@@ -22,6 +23,17 @@ _DATE_VALUE = re.compile(
 
 def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/fhir/R4/")
+
+
+def split(values: list[str], *, name: str) -> list[str]:
+    """The distinct items of `name` parameters, each of which may be a comma-separated list.
+
+    400 when there are more than a request may ask for: each costs a lookup or a computation.
+    """
+    try:
+        return capped(name, (item.strip() for raw in values for item in raw.split(",")))
+    except TooManyValues as exc:
+        raise FhirError(400, "too-costly", str(exc), [name]) from exc
 
 
 def _span(value: str, tz) -> tuple[datetime, datetime]:
@@ -56,58 +68,50 @@ def date_range(values: list[str], tz, *, name: str) -> tuple[datetime | None, da
     Dates without a zone are read in `tz`. Supported prefixes: eq (default), ge, gt, le, lt.
     """
     lower = upper = None
-    for raw in values:
-        for item in raw.split(","):
-            match = _DATE_VALUE.match(item.strip())
-            if not match or not (1900 <= int(match["value"][:4]) <= 2200):
-                raise FhirError(400, "invalid", f"Cannot read {name}={item!r}.", [name])
-            prefix = match["prefix"] or "eq"
-            lo, hi = _span(match["value"], tz)
-            if prefix == "eq":
-                bounds = (lo, hi)
-            elif prefix == "ge":
-                bounds = (lo, None)
-            elif prefix == "gt":
-                bounds = (hi, None)
-            elif prefix == "lt":
-                bounds = (None, lo)
-            elif prefix == "le":
-                bounds = (None, hi)
-            else:
-                raise FhirError(400, "not-supported", f"The prefix '{prefix}' is not supported.")
-            if bounds[0] is not None:
-                lower = bounds[0] if lower is None else max(lower, bounds[0])
-            if bounds[1] is not None:
-                upper = bounds[1] if upper is None else min(upper, bounds[1])
+    for item in split(values, name=name):
+        match = _DATE_VALUE.match(item)
+        if not match or not (1900 <= int(match["value"][:4]) <= 2200):
+            raise FhirError(400, "invalid", f"Cannot read {name}={item!r}.", [name])
+        prefix = match["prefix"] or "eq"
+        lo, hi = _span(match["value"], tz)
+        if prefix == "eq":
+            bounds = (lo, hi)
+        elif prefix == "ge":
+            bounds = (lo, None)
+        elif prefix == "gt":
+            bounds = (hi, None)
+        elif prefix == "lt":
+            bounds = (None, lo)
+        elif prefix == "le":
+            bounds = (None, hi)
+        else:
+            raise FhirError(400, "not-supported", f"The prefix '{prefix}' is not supported.")
+        if bounds[0] is not None:
+            lower = bounds[0] if lower is None else max(lower, bounds[0])
+        if bounds[1] is not None:
+            upper = bounds[1] if upper is None else min(upper, bounds[1])
     return lower, upper
 
 
 def reference_ids(values: list[str], kind: str, *, name: str) -> list[int]:
     """Ids from reference parameters: "Kind/1", "1", or a full URL ending in Kind/1."""
     ids = []
-    for raw in values:
-        for item in raw.split(","):
-            item = item.strip().rstrip("/")
-            tail = item.rsplit("/", 2)[-2:] if "/" in item else [kind, item]
-            if tail[0] != kind or not tail[1].isdigit() or len(tail[1]) > 18:
-                raise FhirError(
-                    400, "invalid", f"{name} must name a {kind}, e.g. {kind}/1.", [name]
-                )
-            ids.append(int(tail[1]))
-    return ids
+    for item in split(values, name=name):
+        item = item.rstrip("/")
+        tail = item.rsplit("/", 2)[-2:] if "/" in item else [kind, item]
+        if tail[0] != kind or not tail[1].isdigit() or len(tail[1]) > 18:
+            raise FhirError(400, "invalid", f"{name} must name a {kind}, e.g. {kind}/1.", [name])
+        ids.append(int(tail[1]))
+    return list(dict.fromkeys(ids))
 
 
-def tokens(values: list[str], *, system: str | None = None) -> list[str]:
+def tokens(values: list[str], *, name: str, system: str | None = None) -> list[str]:
     """Codes from token parameters ("code" or "system|code"; another system matches nothing)."""
     out = []
-    for raw in values:
-        for item in raw.split(","):
-            sys, bar, code = item.strip().rpartition("|")
-            if bar and system and sys and sys != system:
-                out.append(FOREIGN)
-                continue
-            out.append(code)
-    return out
+    for item in split(values, name=name):
+        sys, bar, code = item.rpartition("|")
+        out.append(FOREIGN if bar and system and sys and sys != system else code)
+    return list(dict.fromkeys(out))
 
 
 def paging(params: QueryDict) -> tuple[int, int]:

@@ -15,3 +15,4 @@ class NotificationsConfig(AppConfig):
             events.PRACTITIONER_REGISTERED, services.notify_staff_practitioner_registered
         )
         events.subscribe(events.CONTACT_MESSAGE_RECEIVED, services.notify_staff_contact_message)
+        events.subscribe(events.CREDENTIALS_REVOKED, services.calendar_tokens_revoke_on_credentials)

@@ -15,6 +15,7 @@ from carebook.accounts.models import User
 from carebook.booking.models import AppointmentHistory
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.locking import lock
+from carebook.core.security_log import security_event
 from carebook.core.timeutils import now as utcnow
 from carebook.notifications import tasks
 from carebook.notifications.messages import NOTIFIED_ACTIONS
@@ -123,16 +124,26 @@ def calendar_token_issue(*, user: User) -> str:
     """Make a new secret feed URL token for `user` (the old one stops working); returned once."""
     _ensure_feed_owner(user)
     lock(User, user.pk)
-    calendar_token_revoke(user=user)
+    calendar_token_revoke(user=user, reason="replaced")
     token = secrets.token_urlsafe(32)
     CalendarFeedToken.objects.create(user=user, token_hash=_hash(token))
     return token
 
 
-def calendar_token_revoke(*, user: User) -> int:
-    return CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(
+@transaction.atomic
+def calendar_token_revoke(*, user: User, reason: str = "turned off", request=None) -> int:
+    """Turn off `user`'s calendar feed URL(s); how many were live."""
+    revoked = CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=utcnow()
     )
+    if revoked:
+        security_event(kind="feed_revoked", user=user, request=request, detail=reason[:200])
+    return revoked
+
+
+def calendar_tokens_revoke_on_credentials(*, user: User, by: User | None, reason: str) -> None:
+    """Handler of `credentials.revoked`: a user whose credentials end loses every feed URL."""
+    calendar_token_revoke(user=user, reason=reason)
 
 
 def calendar_token_used(*, token: CalendarFeedToken) -> None:

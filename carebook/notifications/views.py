@@ -121,7 +121,6 @@ def calendar_feed(request, token: str):
     services.calendar_token_used(token=found)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="carebook.ics"'
-    response["Cache-Control"] = "private, max-age=300"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -13,6 +13,8 @@ from carebook.booking.models import Appointment
 from carebook.booking.selectors import appointment_search, appointment_visible_to
 from carebook.clinic.models import ContactMessage, Practitioner
 from carebook.clinic.services import REGISTRATION_REJECTED
+from carebook.core.querysets import filter_given
+from carebook.core.security_log import SecurityEvent
 from carebook.core.timeutils import local_day_bounds
 from carebook.scheduling.models import AvailabilityWindow
 
@@ -217,3 +219,27 @@ def practitioner_for_office(*, user: User) -> QuerySet[Practitioner]:
         "services",
         Prefetch("windows", queryset=AvailabilityWindow.objects.select_related("location")),
     )
+
+
+def security_event_search(
+    *,
+    user: User,
+    kind: str = "",
+    who: str = "",
+    door: str = "",
+    first_day: date | None = None,
+    last_day: date | None = None,
+) -> QuerySet[SecurityEvent]:
+    """The security log for staff, newest first, in the clinic-zone days first..last; `who`
+    matches the email typed or the account's name or email."""
+    if not _is_staff(user):
+        return SecurityEvent.objects.none()
+    start, end = clinic_range(first_day, last_day)
+    qs = SecurityEvent.objects.select_related("user")
+    if who:
+        qs = qs.filter(
+            Q(email__icontains=who)
+            | Q(user__full_name__icontains=who)
+            | Q(user__email__icontains=who)
+        )
+    return filter_given(qs, kind=kind, door=door, at__gte=start, at__lt=end).order_by("-at", "-pk")

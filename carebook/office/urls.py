@@ -12,10 +12,17 @@ urlpatterns = [
     path("users/<int:pk>/approve/", views.user_approve, name="user_approve"),
     path("users/<int:pk>/suspend/", views.user_suspend, name="user_suspend"),
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("users/<int:pk>/mfa-reset/", views.user_mfa_reset, name="user_mfa_reset"),
+    path(
+        "users/<int:pk>/credentials/revoke/",
+        views.user_credentials_revoke,
+        name="user_credentials_revoke",
+    ),
     path("messages/", views.contact_messages, name="messages"),
     path("messages/<int:pk>/handled/", views.contact_message_handled, name="message_handled"),
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/book/", views.book_for_patient, name="book_for_patient"),
     path("practitioners/new/", views.practitioner_create, name="practitioner_create"),
     path("practitioners/<int:pk>/", views.practitioner_detail, name="practitioner"),
+    path("security-log/", views.security_log, name="security_log"),
 ]

@@ -1,5 +1,7 @@
 """The clinic office: staff verify registrations, manage accounts and watch the calendar."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -7,7 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carebook.accounts import mfa
 from carebook.accounts import services as account_services
+from carebook.accounts.credentials import credentials_revoke
 from carebook.booking.availability import next_free_slots
 from carebook.clinic import services as clinic_services
 from carebook.clinic.selectors import practitioner_locations
@@ -22,6 +26,7 @@ from carebook.office.forms import (
     RejectForm,
     UserFilterForm,
 )
+from carebook.office.security_log_forms import SecurityLogFilterForm
 from carebook.scheduling import onboarding
 
 PER_PAGE = 25
@@ -65,6 +70,7 @@ def _pending_practitioner(request, pk: int):
 
 @staff_required
 @require_POST
+@mfa.step_up_required
 def registration_verify(request, pk: int):
     practitioner = _pending_practitioner(request, pk)
     attempt(
@@ -77,6 +83,7 @@ def registration_verify(request, pk: int):
 
 @staff_required
 @require_POST
+@mfa.step_up_required
 def registration_reject(request, pk: int):
     practitioner = _pending_practitioner(request, pk)
     form = _reject_form(practitioner.pk, request.POST)
@@ -117,12 +124,14 @@ def _user_action(request, pk: int, action, done: str):
 
 @staff_required
 @require_POST
+@mfa.step_up_required
 def user_approve(request, pk: int):
     return _user_action(request, pk, account_services.user_approve, _("%(name)s is approved."))
 
 
 @staff_required
 @require_POST
+@mfa.step_up_required
 def user_suspend(request, pk: int):
     return _user_action(
         request, pk, account_services.user_suspend, _("%(name)s is suspended and cannot log in.")
@@ -131,10 +140,41 @@ def user_suspend(request, pk: int):
 
 @staff_required
 @require_POST
+@mfa.step_up_required
 def user_reactivate(request, pk: int):
     return _user_action(
         request, pk, account_services.user_reactivate, _("%(name)s can log in again.")
     )
+
+
+@staff_required
+@require_POST
+@mfa.step_up_required
+def user_credentials_revoke(request, pk: int):
+    return _user_action(
+        request,
+        pk,
+        partial(credentials_revoke, reason="revoked by staff", request=request),
+        _("%(name)s is signed out everywhere; their API tokens and calendar feeds are revoked."),
+    )
+
+
+@staff_required
+@require_POST
+@mfa.step_up_required
+def user_mfa_reset(request, pk: int):
+    """A lost phone: remove the person's authenticator and recovery codes, end their sessions."""
+    target = get_object_or_404(selectors.user_search(user=request.user), pk=pk)
+    attempt(
+        request,
+        lambda: mfa.mfa_reset(user=target, by=request.user, request=request),
+        _(
+            "Two-factor authentication of %(name)s is reset and their sessions are ended. "
+            "They set up a new authenticator at their next login."
+        )
+        % {"name": target.full_name},
+    )
+    return redirect(next_url(request, reverse("office:users")))
 
 
 @staff_required
@@ -237,4 +277,18 @@ def practitioner_detail(request, pk: int):
                 (loc for loc in locations if next_slot and loc.pk == next_slot.location_id), None
             ),
         },
+    )
+
+
+@staff_required
+def security_log(request):
+    form = SecurityLogFilterForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    found = selectors.security_event_search(user=request.user, **form.filters())
+    page, query = paginate(request, found if valid else found.none(), PER_PAGE)
+    return render(
+        request,
+        "office/security_log.html",
+        {"form": form, "page": page, "query": query},
+        status=200 if valid else 400,
     )

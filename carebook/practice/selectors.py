@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from carebook.accounts.models import PatientProfile, User
@@ -12,6 +12,7 @@ from carebook.booking.selectors import appointment_visible_to, patients_of_pract
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record
+from carebook.records.selectors import patients_treated_by
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
 
 S = Appointment.Status
@@ -101,7 +102,18 @@ def today_board(*, user: User, now: datetime) -> TodayBoard:
         if appointment.start.astimezone(tz).date() == now.astimezone(tz).date():
             segments[_segment_of(appointment, now)].items.append(appointment)
     pending_qs = _own_appointments(user).filter(status=S.REQUESTED, end__gt=now)
-    pending = list(pending_qs.order_by("start", "pk")[: PENDING_SHOWN + 1])
+    pending = list(
+        pending_qs.select_related("patient__patient_profile").order_by("start", "pk")[
+            : PENDING_SHOWN + 1
+        ]
+    )
+    for appointment in pending:
+        # Deciding a request needs the patient's age (the minimal card): name, age, reason.
+        profile = patient_profile(appointment.patient)
+        appointment.patient_age = age_on(
+            profile.date_of_birth if profile else None,
+            now.astimezone(appointment.location.tz).date(),
+        )
     total = len(pending) if len(pending) <= PENDING_SHOWN else pending_qs.count()
     shown = [s for s in segments.values() if s.key != "to_record" or s.items]
     return TodayBoard(pending=pending[:PENDING_SHOWN], pending_total=total, segments=shown)
@@ -217,10 +229,14 @@ def age_on(born: date | None, today: date) -> int | None:
 
 def patient_list(*, user: User, q: str = "", now: datetime) -> QuerySet[User]:
     """Patients with at least one visit with this practitioner, with counts and visit dates of
-    those visits only (the filter before the annotations restricts them to this practitioner)."""
-    qs = patients_of_practitioner(user=user)
+    those visits only (the filter before the annotations restricts them to this practitioner).
+    `record_open` tells the patients they treat from those who have only asked: of those the
+    page shows the minimal card, and their phone number neither shows nor is searched."""
+    qs = patients_of_practitioner(user=user).annotate(
+        record_open=Exists(patients_treated_by(user=user).filter(pk=OuterRef("pk")))
+    )
     if q:
-        qs = qs.filter(Q(full_name__icontains=q) | Q(phone__icontains=q))
+        qs = qs.filter(Q(full_name__icontains=q) | Q(phone__icontains=q, record_open=True))
     return qs.select_related("patient_profile").annotate(
         visits=Count("appointments", filter=Q(appointments__status=S.COMPLETED)),
         last_visit=Max(
@@ -239,12 +255,17 @@ def patient_list(*, user: User, q: str = "", now: datetime) -> QuerySet[User]:
 
 def patient_of(*, user: User, pk: int, path: str = "") -> User | None:
     """A patient who has booked with this practitioner, else None (callers answer 404). The
-    page shows their profile (age, blood group, phone): a logged clinical read, refused to a
-    practitioner not in good standing."""
+    page shows their profile (age; with `record_open`, also blood group and phone): a logged
+    clinical read, refused to a practitioner not in good standing. `record_open` is False while
+    the patient has only asked for a visit (see records.selectors.patients_treated_by)."""
     if not clinician_in_good_standing(user):
         return None
     patient = (
-        patients_of_practitioner(user=user).select_related("patient_profile").filter(pk=pk).first()
+        patients_of_practitioner(user=user)
+        .annotate(record_open=Exists(patients_treated_by(user=user).filter(pk=OuterRef("pk"))))
+        .select_related("patient_profile")
+        .filter(pk=pk)
+        .first()
     )
     if patient is not None:
         profile = patient_profile(patient)
@@ -269,3 +290,12 @@ def patient_profile(patient: User) -> PatientProfile | None:
 def visits_with(*, user: User, patient: User) -> QuerySet[Appointment]:
     """The patient's visits with this practitioner only, latest first."""
     return _own_appointments(user).filter(patient=patient).order_by("-start", "-pk")
+
+
+def requests_from(*, user: User, patient: User) -> QuerySet[Appointment]:
+    """The patient's requests still waiting for this practitioner's decision, soonest first."""
+    return (
+        _own_appointments(user)
+        .filter(patient=patient, status=S.REQUESTED)
+        .order_by("start", "pk")[:PENDING_SHOWN]
+    )

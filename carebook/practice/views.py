@@ -446,10 +446,20 @@ def patients(request):
 
 @practitioner_required
 def patient(request, pk: int):
-    person = _own(selectors.patient_of(user=request.user, pk=pk))
+    """The patient's page; while they have only asked for a visit, the minimal card instead."""
+    person = _own(selectors.patient_of(user=request.user, pk=pk, path=request.path))
     profile = selectors.patient_profile(person)
     home = selectors.home_zone(practitioner=request.practitioner)
     today = utcnow().astimezone(zone(home)).date()
+    context = {
+        "person": person,
+        "age": selectors.age_on(profile.date_of_birth if profile else None, today),
+    }
+    if not person.record_open:
+        requests = selectors.requests_from(user=request.user, patient=person)
+        return _page(
+            request, "practice/patient_request.html", "patients", {**context, "requests": requests}
+        )
     visits = Paginator(selectors.visits_with(user=request.user, patient=person), 20).get_page(
         request.GET.get("page")
     )
@@ -457,10 +467,5 @@ def patient(request, pk: int):
         request,
         "practice/patient.html",
         "patients",
-        {
-            "person": person,
-            "profile": profile,
-            "age": selectors.age_on(profile.date_of_birth if profile else None, today),
-            "visits": visits,
-        },
+        {**context, "profile": profile, "visits": visits},
     )

@@ -143,6 +143,38 @@ class MedicalDocument(models.Model):
         return self.title
 
 
+class RecordShare(models.Model):
+    """A patient's consent that one practitioner may open their full record before (or without)
+    a confirmed visit. Revoking keeps the row, so who could read what, when, stays known."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="record_shares"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="record_shares"
+    )
+    shared_at = models.DateTimeField(_("shared"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("record share")
+        ordering = ["-shared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "practitioner"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="record_share_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Record of user {self.patient_id} shared with practitioner {self.practitioner_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class Admission(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="admissions"

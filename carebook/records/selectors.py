@@ -3,8 +3,10 @@
 Who may read what:
 - a patient: their own prescriptions, medical record, documents and admissions; never notes;
 - a practitioner: notes and prescriptions of their own appointments; the medical record,
-  documents and admissions of their own patients (anyone who booked with them or whom they
-  admitted);
+  documents and admissions of the patients they treat: a confirmed (then completed or no-show)
+  visit with them, an admission under them, or the patient shared the record with them. A
+  request alone shows only what deciding it needs (name, age, reason: the practice pages'
+  minimal card), never the record;
 - staff: the clinic's.
 
 Every read of a patient's clinical record by someone other than that patient is written to the
@@ -15,11 +17,10 @@ was withdrawn, or whose account is not active, reads and writes nothing clinical
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
-from carebook.booking.selectors import patients_of_practitioner
 from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record, access_log_record_reads
 from carebook.core.querysets import filter_given, visible_by_role
@@ -28,12 +29,16 @@ from carebook.records.models import (
     MedicalDocument,
     MedicalRecord,
     Prescription,
+    RecordShare,
     Review,
     SessionNote,
 )
 
 What = AccessLog.What
 WEB = AccessLog.Door.WEB
+S = Appointment.Status
+# A visit opens the record once the practitioner has accepted it; a no-show was confirmed first.
+RECORD_OPENING_STATUSES = (S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
 
 
 # --- Who may act at all ----------------------------------------------------------------------
@@ -49,14 +54,28 @@ def may_use_records(user: User) -> bool:
 # --- Who may open whose record -------------------------------------------------------------
 
 
-def practitioner_has_patient(*, user: User, patient_id: int) -> bool:
-    """Whether this practitioner sees (or admitted) the patient."""
-    if not user.is_practitioner:
-        return False
-    return (
-        patients_of_practitioner(user=user).filter(pk=patient_id).exists()
-        or Admission.objects.filter(practitioner__user=user, patient_id=patient_id).exists()
+def patients_treated_by(*, user: User) -> QuerySet[User]:
+    """Patients whose full record this practitioner may open: a confirmed, completed or no-show
+    visit with them, an admission under them, or an active share. One query, usable in
+    `Exists(...)`; requests, rejections and cancellations open nothing."""
+    if not user.is_authenticated or not user.is_practitioner:
+        return User.objects.none()
+    patient = OuterRef("pk")
+    visits = Appointment.objects.filter(
+        patient=patient, practitioner__user=user, status__in=RECORD_OPENING_STATUSES
     )
+    admissions = Admission.objects.filter(patient=patient, practitioner__user=user)
+    shares = RecordShare.objects.filter(
+        patient=patient, practitioner__user=user, revoked_at__isnull=True
+    )
+    return User.objects.filter(role=User.Role.PATIENT).filter(
+        Exists(visits) | Exists(admissions) | Exists(shares)
+    )
+
+
+def practitioner_has_patient(*, user: User, patient_id: int) -> bool:
+    """Whether this practitioner treats the patient (see `patients_treated_by`)."""
+    return patients_treated_by(user=user).filter(pk=patient_id).exists()
 
 
 def can_read_record(*, user: User, patient: User) -> bool:
@@ -117,6 +136,8 @@ def notes_for_patient(
 ) -> list[SessionNote]:
     """A patient's notes: staff all of them, a practitioner those on their own visits."""
     if not clinician_in_good_standing(user) or user.pk == patient.pk:
+        return []
+    if not can_read_record(user=user, patient=patient):
         return []
     qs = SessionNote.objects.filter(appointment__patient=patient).select_related(
         "author", "appointment__location", "appointment__service"
@@ -285,6 +306,29 @@ def discharges_for(
     items = list(qs[offset : offset + limit])
     _log_each(user, items, What.ADMISSION, door=door, path=path)
     return items, total
+
+
+# --- Record shares ---------------------------------------------------------------------------
+
+
+def record_shares_of(*, user: User) -> list[RecordShare]:
+    """The patient's active shares, newest first (their own only)."""
+    if not (user.is_authenticated and user.is_patient):
+        return []
+    return list(
+        RecordShare.objects.filter(patient=user, revoked_at__isnull=True)
+        .select_related("practitioner__user")
+        .order_by("-shared_at", "-pk")[:100]
+    )
+
+
+def record_shared_with(*, user: User, practitioner_id: int) -> bool:
+    """Whether the patient `user` currently shares their record with this practitioner."""
+    if not (user.is_authenticated and user.is_patient):
+        return False
+    return RecordShare.objects.filter(
+        patient=user, practitioner_id=practitioner_id, revoked_at__isnull=True
+    ).exists()
 
 
 # --- Access log ------------------------------------------------------------------------------

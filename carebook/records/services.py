@@ -19,6 +19,7 @@ from carebook.records.models import (
     MedicalRecord,
     Medicine,
     Prescription,
+    RecordShare,
     Review,
     SessionNote,
 )
@@ -180,6 +181,43 @@ def document_delete(*, document: MedicalDocument, by: User) -> None:
     name = document.storage_name
     document.delete()
     transaction.on_commit(lambda: storage.remove(name))
+
+
+# --- Sharing the record with a practitioner -------------------------------------------------
+
+
+def _ensure_own_record(patient: User, by: User) -> None:
+    if not (may_use_records(by) and by.is_patient and by.pk == patient.pk):
+        raise PermissionDenied(_("Only the patient can share their record."))
+
+
+@transaction.atomic
+def record_share(
+    *, patient: User, practitioner: Practitioner, by: User, now: datetime | None = None
+) -> RecordShare:
+    """The patient lets this practitioner open their full record now, before any visit is
+    confirmed; sharing again changes nothing."""
+    _ensure_own_record(patient, by)
+    User.objects.select_for_update().filter(pk=patient.pk).first()
+    active = RecordShare.objects.filter(
+        patient=patient, practitioner=practitioner, revoked_at__isnull=True
+    ).first()
+    if active is not None:
+        return active
+    return RecordShare.objects.create(
+        patient=patient, practitioner=practitioner, shared_at=now or utcnow()
+    )
+
+
+@transaction.atomic
+def record_unshare(
+    *, patient: User, practitioner: Practitioner, by: User, now: datetime | None = None
+) -> None:
+    """The patient withdraws the share; a confirmed visit still opens the record."""
+    _ensure_own_record(patient, by)
+    RecordShare.objects.filter(
+        patient=patient, practitioner=practitioner, revoked_at__isnull=True
+    ).update(revoked_at=now or utcnow())
 
 
 # --- Admissions ------------------------------------------------------------------------------

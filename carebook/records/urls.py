@@ -8,6 +8,7 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient_record, name="patient"),
     path("patients/<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("patients/<int:pk>/admit/", views.admit, name="admit"),
+    path("shares/<int:pk>/", views.record_share, name="record_share"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("documents/<int:pk>/delete/", views.document_delete, name="document_delete"),
     path("prescriptions/", views.prescriptions, name="prescriptions"),

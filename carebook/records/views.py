@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carebook.booking.selectors import appointment_get_for
-from carebook.clinic.selectors import practitioner_for
+from carebook.clinic.selectors import practitioner_for, practitioner_get
 from carebook.core.decorators import patient_required, role_required, staff_required
 from carebook.core.doors import attempt, next_url
 from carebook.core.errors import DomainError
+from carebook.core.limits import upload_max_bytes, upload_too_large
 from carebook.records import selectors, services, storage
 from carebook.records.forms import (
     AccessLogFilterForm,
@@ -33,6 +34,10 @@ from carebook.records.forms import (
 from carebook.records.pdf import prescription_pdf
 
 PER_PAGE = 25
+
+
+def upload_mb() -> int:
+    return upload_max_bytes() // (1024 * 1024)
 
 
 def _found(obj):
@@ -113,6 +118,9 @@ def document_upload(request, pk: int):
         if request.user.pk == patient.pk
         else reverse("records:patient", args=[patient.pk])
     )
+    if upload_too_large(request):  # the file was dropped unread past the limit
+        messages.error(request, _("The file is larger than %(mb)d MB.") % {"mb": upload_mb()})
+        return redirect(default)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(default)
@@ -133,7 +141,7 @@ def document_upload(request, pk: int):
 def document_download(request, pk: int):
     document = _found(selectors.document_get_for(user=request.user, pk=pk, path=request.path))
     try:
-        handle = open(storage.path_of(document.storage_name), "rb")  # noqa: SIM115
+        handle = storage.open_plain(document.storage_name)
     except (OSError, ValueError) as exc:
         raise Http404 from exc
     response = FileResponse(
@@ -155,6 +163,26 @@ def document_delete(request, pk: int):
         request,
         lambda: services.document_delete(document=document, by=request.user),
         _("The document is deleted."),
+    )
+    return redirect(next_url(request, reverse("records:health")))
+
+
+@patient_required
+@require_POST
+def record_share(request, pk: int):
+    """The patient shares their record with practitioner `pk` (share=1) or stops (share=0)."""
+    practitioner = _found(practitioner_get(pk=pk))
+    share = request.POST.get("share") == "1"
+    service = services.record_share if share else services.record_unshare
+    done = (
+        _("%(name)s can now open your health record.")
+        if share
+        else _("%(name)s can no longer open your health record before a visit is confirmed.")
+    )
+    attempt(
+        request,
+        lambda: service(patient=request.user, practitioner=practitioner, by=request.user),
+        done % {"name": practitioner.display_name},
     )
     return redirect(next_url(request, reverse("records:health")))
 

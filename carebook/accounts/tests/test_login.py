@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from carebook.accounts.tests.factories import StaffFactory
+from carebook.accounts.tests.mfa_support import code_for, enrol
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "right-password-123"
@@ -14,13 +15,19 @@ def staff():
     user = StaffFactory(email="staff@clinic.test")
     user.set_password(PASSWORD)
     user.save()
+    enrol(user)
     return user
 
 
-def admin_login(client, password):
+def admin_login(client, password, otp=None):
     return client.post(
         reverse("admin:login"),
-        {"username": "staff@clinic.test", "password": password, "next": "/admin/"},
+        {
+            "username": "staff@clinic.test",
+            "password": password,
+            "otp_token": otp or "000000",
+            "next": "/admin/",
+        },
     )
 
 
@@ -29,7 +36,7 @@ def site_login(client, password):
 
 
 def test_admin_login_works_with_the_right_password(client, staff):
-    response = admin_login(client, PASSWORD)
+    response = admin_login(client, PASSWORD, code_for(staff))
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
 

@@ -68,12 +68,12 @@ def test_suspended_account_gets_no_token():
 def test_repeated_failures_throttle_that_email_even_with_the_right_password():
     PatientFactory(email="asha@example.test")
     PatientFactory(email="ravi@example.test")
-    for _ in range(5):
+    for _ in range(3):
         assert obtain("asha@example.test", "nope").status_code == 401
     throttled = obtain("asha@example.test")
     assert throttled.status_code == 429
     assert throttled.json()["code"] == "throttled"
-    assert int(throttled["Retry-After"]) == 15 * 60
+    assert 1 <= int(throttled["Retry-After"]) <= 2  # the wait grows with each failure
     assert obtain("ravi@example.test").status_code == 201  # another account is not blocked
 
     FailedLogin.objects.update(at=utcnow() - timedelta(minutes=16))
@@ -162,4 +162,4 @@ def test_failures_on_the_login_form_count_here_too():
     PatientFactory(email="asha@example.test")
     for _ in range(5):
         FailedLogin.objects.create(email="asha@example.test", ip="198.51.100.4")
-    assert obtain("asha@example.test").status_code == 429
+    assert obtain("asha@example.test", REMOTE_ADDR="198.51.100.4").status_code == 429

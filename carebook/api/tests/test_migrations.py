@@ -35,6 +35,12 @@ def migrate(targets):
     return executor.loader.project_state([*targets, *others]).apps
 
 
+def migrate_latest():
+    """Every app at its latest migration, as the rest of the suite expects."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_tokens_and_idempotency_records_survive_the_move_and_back():
     old = migrate(BEFORE)
     user = old.get_model("accounts", "User").objects.create(email="a@carebook.test", full_name="A")
@@ -54,10 +60,11 @@ def test_tokens_and_idempotency_records_survive_the_move_and_back():
     assert new.get_model("accounts", "ApiToken").objects.get().digest == token_digest(RAW)
     assert new.get_model("core", "IdempotencyRecord").objects.get().key == "k-1"
     assert ContentType.objects.filter(app_label="accounts", model="apitoken").exists()
+    migrate_latest()  # the live models need every later column of the user
     assert token_get_live(raw=RAW, now=utcnow()).user.email == "a@carebook.test"
 
     back = migrate(BEFORE)
     assert back.get_model("api", "ApiToken").objects.count() == 1
     assert back.get_model("api", "IdempotencyRecord").objects.count() == 1
     assert ContentType.objects.filter(app_label="api", model="apitoken").exists()
-    migrate(AFTER)
+    migrate_latest()

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
+from carebook.accounts.verification import ensure_email_verified
 from carebook.booking.availability import slots_free
 from carebook.booking.models import Appointment
 from carebook.booking.services.history import history_record
@@ -68,6 +69,9 @@ def _check_booking_input(
             if patient.state == User.State.PENDING
             else _("This account is suspended.")
         )
+    if by.pk == patient.pk:
+        # Staff booking on a patient's behalf (walk-ins included) vouch for the patient.
+        ensure_email_verified(patient)
     if not practitioner.is_verified or practitioner.user.state != User.State.ACTIVE:
         raise InvalidInput(_("This practitioner is not taking bookings."))
     if service.practitioner_id != practitioner.pk or not service.is_active:

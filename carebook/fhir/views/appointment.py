@@ -52,7 +52,7 @@ def appointment_type(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(start__gte=lo)
     if hi is not None:
         qs = qs.filter(start__lt=hi)
-    statuses = tokens(params.getlist("status"))
+    statuses = tokens(params.getlist("status"), name="status")
     if statuses:
         qs = qs.filter(
             status__in=[ours for s in statuses for ours in res.STATUS_FROM_FHIR.get(s, [])]

@@ -15,13 +15,13 @@ from django.views.decorators.csrf import csrf_exempt
 from carebook.accounts.api_auth import request_user
 from carebook.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from carebook.core.idempotency import REPLAYED_HEADER, run_once
+from carebook.core.limits import max_schedules, max_slot_days
 from carebook.fhir.responses import FhirError, error_answer, fhir_response, outcome, render_fhir
-from carebook.fhir.search import base_url, bundle, page_slice, paging
+from carebook.fhir.search import base_url, bundle, page_slice, paging, split
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SPAN = timedelta(days=7)
-MAX_SPAN = timedelta(days=62)
 
 
 # Calls in, answers out ---------------------------------------------------------------------------
@@ -65,6 +65,11 @@ def fhir_endpoint(*methods: str, auth: bool = False):
     return decorate
 
 
+# Parsing a resource with the R4B models costs about 25 us a value: a body of more values than any
+# request of ours needs is refused before it is parsed.
+MAX_BODY_VALUES = 2000
+
+
 def json_body(request: HttpRequest) -> dict:
     try:
         data = json.loads(request.body)
@@ -72,24 +77,28 @@ def json_body(request: HttpRequest) -> dict:
         raise FhirError(400, "structure", "The body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise FhirError(400, "structure", "The body must be a FHIR resource (a JSON object).")
-    if _has_nul(data):
-        raise FhirError(400, "invalid", "Text must not contain NUL characters.")
+    _check_values(data)
     return data
 
 
-def _has_nul(value) -> bool:
-    stack = [value]
+def _check_values(value) -> None:
+    """400 for text with a NUL character, or for more values than MAX_BODY_VALUES."""
+    stack, seen = [value], 0
     while stack:
         item = stack.pop()
+        seen += 1
+        if seen > MAX_BODY_VALUES:
+            raise FhirError(
+                400, "too-costly", f"The body holds more than {MAX_BODY_VALUES} values."
+            )
         if isinstance(item, str):
             if "\x00" in item:
-                return True
+                raise FhirError(400, "invalid", "Text must not contain NUL characters.")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
 
 
 def parse(model, data: dict):
@@ -159,26 +168,48 @@ def with_ids(qs: QuerySet, params) -> QuerySet:
     if not values:
         return qs
     return qs.filter(
-        pk__in=[
-            int(v) for raw in values for v in raw.split(",") if v.strip().isdigit() and len(v) < 19
-        ]
+        pk__in=[int(v) for v in split(values, name="_id") if v.isdigit() and len(v) < 19]
     )
 
 
-def in_time_order(found: list[tuple[datetime, str, dict]]) -> list[dict]:
-    """The resources of (start, id, resource) rows, by start and then id."""
-    return [resource for _, _, resource in sorted(found, key=lambda item: (item[0], item[1]))]
+Build = Callable[[], dict]
+
+
+def in_time_order(found: list[tuple[datetime, str, Build]]) -> list[Build]:
+    """The builders of (start, id, builder) rows, by start and then id.
+
+    A search may find thousands; only the page asked for is built (see `built`).
+    """
+    return [build for _, _, build in sorted(found, key=lambda item: (item[0], item[1]))]
+
+
+def built(page: list[Build]) -> list[dict]:
+    return [build() for build in page]
 
 
 def time_span(
-    lo: datetime | None, hi: datetime | None, now: datetime, *, name: str, too_long: str
+    lo: datetime | None, hi: datetime | None, now: datetime, *, name: str
 ) -> tuple[datetime, datetime]:
     """[lo, hi) with the defaults filled in (from now, a week); 400 when too long to compute."""
     lo = lo or now
     hi = hi or lo + DEFAULT_SPAN
-    if hi - lo > MAX_SPAN:
-        raise FhirError(400, "too-costly", too_long, [name])
+    days = max_slot_days()
+    if hi - lo > timedelta(days=days):
+        raise FhirError(400, "too-costly", f"Ask for at most {days} days at a time.", [name])
     return lo, hi
+
+
+def few_schedules(pairs: list[tuple[int, int]], *, narrow: str) -> list[tuple[int, int]]:
+    """`pairs` when there are few enough to compute slots for; 400 saying how to narrow."""
+    most = max_schedules()
+    if len(pairs) > most:
+        raise FhirError(
+            400,
+            "too-costly",
+            f"This asks for the slots of {len(pairs)} schedules; {narrow} "
+            f"to at most {most} at a time.",
+        )
+    return pairs
 
 
 class Search:

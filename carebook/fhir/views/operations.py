@@ -1,6 +1,7 @@
 """IHE scheduling operations on Appointment: $find free times, $hold one, $book it."""
 
 from collections.abc import Callable
+from functools import partial
 
 from django.http import HttpRequest, HttpResponse
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
@@ -11,6 +12,7 @@ from carebook.booking.lookups import proposal_patient
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book_held
 from carebook.clinic.selectors import locations_by_id
+from carebook.core.limits import TooManyValues, capped, max_params
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError
@@ -19,7 +21,9 @@ from carebook.fhir.selectors import appointments_for_fhir, practitioners_listed,
 from carebook.fhir.views.appointment import appointment_out
 from carebook.fhir.views.common import (
     Search,
+    built,
     default_tz,
+    few_schedules,
     fhir_endpoint,
     in_time_order,
     json_body,
@@ -40,7 +44,7 @@ def _operation_params(request: HttpRequest) -> dict[str, list]:
     A bare Appointment body counts as the `appointment` parameter.
     """
     if request.method == "GET":
-        return {k: request.GET.getlist(k) for k in request.GET}
+        return _few({k: request.GET.getlist(k) for k in request.GET})
     data = json_body(request)
     if data.get("resourceType") == "Appointment":
         return {"appointment": [parse(FhirAppointment, data)]}
@@ -70,7 +74,20 @@ def _operation_params(request: HttpRequest) -> dict[str, list]:
             out.setdefault(param.name, []).append(
                 value.isoformat() if hasattr(value, "isoformat") else value
             )
-    return out
+    return _few(out)
+
+
+def _few(params: dict[str, list]) -> dict[str, list]:
+    """`params` with repeated values dropped; 400 when they ask for more than a request may."""
+    if len(params) > max_params():
+        raise FhirError(400, "too-costly", f"Give at most {max_params()} different parameters.")
+    try:
+        return {
+            name: capped(name, values) if all(isinstance(v, str) for v in values) else values
+            for name, values in params.items()
+        }
+    except TooManyValues as exc:
+        raise FhirError(400, "too-costly", str(exc), [exc.name]) from exc
 
 
 def _strings(params: dict[str, list], name: str) -> list[str]:
@@ -107,33 +124,39 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
     if end_values:
         # An end date includes that whole day; an end time is exact.
         hi = date_range([f"le{end_values[0]}"], tz, name="end")[1]
-    lo, hi = time_span(lo, hi, now, name="end", too_long="Ask for at most 62 days at a time.")
+    lo, hi = time_span(lo, hi, now, name="end")
     qs = practitioners_listed()
     practitioner_ids = reference_ids(
         _strings(params, "practitioner"), "Practitioner", name="practitioner"
     )
     if practitioner_ids:
         qs = qs.filter(pk__in=practitioner_ids)
-    specialties = tokens(_strings(params, "specialty"), system=res.SPECIALTY_SYSTEM)
+    specialties = tokens(
+        _strings(params, "specialty"), name="specialty", system=res.SPECIALTY_SYSTEM
+    )
     if specialties:
         qs = qs.filter(specialties__slug__in=specialties).distinct()
     location_ids = reference_ids(_strings(params, "location"), "Location", name="location")
-    codes = tokens(_strings(params, "service-type"), system=res.SERVICE_SYSTEM)
+    codes = tokens(_strings(params, "service-type"), name="service-type", system=res.SERVICE_SYSTEM)
     patient_ids = reference_ids(_strings(params, "patient"), "Patient", name="patient")
     patient = proposal_patient(
         by=request.fhir_user, patient_id=patient_ids[0] if patient_ids else None
     )
-    practitioners = list(qs)
-    pairs = schedule_pairs(
-        practitioner_ids=[p.pk for p in practitioners], location_ids=location_ids or None
+    pairs = few_schedules(
+        schedule_pairs(
+            practitioner_ids=list(qs.values_list("pk", flat=True)),
+            location_ids=location_ids or None,
+        ),
+        narrow="narrow it by practitioner, specialty or location",
     )
     locations = locations_by_id(loc for _, loc in pairs)
-    by_id = {p.pk: p for p in practitioners}
+    by_id = {p.pk: p for p in qs.filter(pk__in={pid for pid, _ in pairs})}
     found = []
     for pid, lid in pairs:
         practitioner, location = by_id[pid], locations[lid]
         for key, end, service in offered(practitioner, location, codes, start=lo, end=hi, now=now):
-            resource = res.proposed_appointment_resource(
+            build = partial(
+                res.proposed_appointment_resource,
                 key,
                 end=end,
                 practitioner=practitioner,
@@ -141,11 +164,11 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
                 service=service,
                 patient=patient,
             )
-            found.append((key.start, key.id, resource))
+            found.append((key.start, key.id, build))
     links = {
         k: v for k, v in params.items() if k in FIND_PARAMS and all(isinstance(x, str) for x in v)
     }
-    return search.items("Appointment/$find", links, in_time_order(found))
+    return search.items("Appointment/$find", links, in_time_order(found), built)
 
 
 # $hold and $book ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ def _practitioners(params) -> QuerySet[Practitioner]:
     qs = with_ids(practitioners_listed(), params)
     for name in params.getlist("name"):
         qs = qs.filter(user__full_name__icontains=name.strip())
-    specialties = tokens(params.getlist("specialty"), system=res.SPECIALTY_SYSTEM)
+    specialties = tokens(params.getlist("specialty"), name="specialty", system=res.SPECIALTY_SYSTEM)
     if specialties:
         qs = qs.filter(specialties__slug__in=specialties)
     return qs.distinct()

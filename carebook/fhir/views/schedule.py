@@ -8,7 +8,7 @@ from carebook.clinic.selectors import locations_by_id
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import fhir_response
-from carebook.fhir.search import reference_ids
+from carebook.fhir.search import reference_ids, split
 from carebook.fhir.selectors import practitioners_listed, schedule_pairs
 from carebook.fhir.views.common import Search, fhir_endpoint, not_found
 from carebook.scheduling.selectors import rules_for
@@ -31,18 +31,17 @@ def schedule_search(request: HttpRequest) -> HttpResponse:
     search = Search(request)
     params = search.params
     practitioner_ids, location_ids = [], []
-    for raw in params.getlist("actor"):
-        for item in raw.split(","):
-            if "Location/" in item:
-                location_ids += reference_ids([item], "Location", name="actor")
-            else:
-                practitioner_ids += reference_ids([item], "Practitioner", name="actor")
+    for item in split(params.getlist("actor"), name="actor"):
+        if "Location/" in item:
+            location_ids += reference_ids([item], "Location", name="actor")
+        else:
+            practitioner_ids += reference_ids([item], "Practitioner", name="actor")
     pairs = schedule_pairs(
         practitioner_ids=practitioner_ids or None, location_ids=location_ids or None
     )
     wanted = params.getlist("_id")
     if wanted:
-        ids = {i.strip() for raw in wanted for i in raw.split(",")}
+        ids = set(split(wanted, name="_id"))
         pairs = [p for p in pairs if res.schedule_id(*p) in ids]
     return search.items(
         "Schedule", search.kept("_id", "actor"), pairs, lambda page: _schedules(page, utcnow())

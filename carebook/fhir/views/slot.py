@@ -1,6 +1,7 @@
 """Slot: the free times the scheduling engine offers and the busy ones booked, per Schedule."""
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.http import HttpRequest, HttpResponse
 
@@ -10,7 +11,7 @@ from carebook.clinic.selectors import locations_by_id
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError, fhir_response
-from carebook.fhir.search import date_range, tokens
+from carebook.fhir.search import date_range, split, tokens
 from carebook.fhir.selectors import (
     busy_appointments,
     free_slots,
@@ -20,8 +21,11 @@ from carebook.fhir.selectors import (
     slot_is_busy,
 )
 from carebook.fhir.views.common import (
+    Build,
     Search,
+    built,
     default_tz,
+    few_schedules,
     fhir_endpoint,
     in_time_order,
     not_found,
@@ -63,18 +67,17 @@ def offered(
 
 def _schedules_wanted(params) -> list[tuple[int, int]]:
     wanted = []
-    for raw in params.getlist("schedule"):
-        for item in raw.split(","):
-            pair = res.parse_schedule_id(item.strip().rsplit("Schedule/", 1)[-1])
-            if pair is None:
-                raise FhirError(400, "invalid", "schedule must be Schedule/<id>.", ["schedule"])
-            wanted.append(pair)
+    for item in split(params.getlist("schedule"), name="schedule"):
+        pair = res.parse_schedule_id(item.rsplit("Schedule/", 1)[-1])
+        if pair is None:
+            raise FhirError(400, "invalid", "schedule must be Schedule/<id>.", ["schedule"])
+        wanted.append(pair)
     if not wanted:
         raise FhirError(
             400, "too-costly", "Slot search needs schedule=Schedule/<id>; see Schedule search."
         )
     known = schedule_pairs(practitioner_ids=[p for p, _ in wanted])
-    return [p for p in known if p in wanted]
+    return few_schedules([p for p in known if p in wanted], narrow="ask for fewer")
 
 
 @fhir_endpoint("GET")
@@ -85,26 +88,26 @@ def slot_search(request: HttpRequest) -> HttpResponse:
     pairs = _schedules_wanted(params)
     locations = locations_by_id(loc for _, loc in pairs)
     tz = locations[pairs[0][1]].tz if len(pairs) == 1 else default_tz()
-    lo, hi = time_span(
-        *date_range(params.getlist("start"), tz, name="start"),
-        now,
-        name="start",
-        too_long="Ask for at most 62 days of slots at a time.",
-    )
-    statuses = set(tokens(params.getlist("status"))) or {"free", "busy"}
-    codes = tokens(params.getlist("service-type"), system=res.SERVICE_SYSTEM)
+    lo, hi = time_span(*date_range(params.getlist("start"), tz, name="start"), now, name="start")
+    statuses = set(tokens(params.getlist("status"), name="status")) or {"free", "busy"}
+    codes = tokens(params.getlist("service-type"), name="service-type", system=res.SERVICE_SYSTEM)
     practitioners = {p.pk: p for p in practitioners_listed().filter(pk__in={p for p, _ in pairs})}
-    found: list[tuple[datetime, str, dict]] = []
+    found: list[tuple[datetime, str, Build]] = []
     for pid, lid in pairs:
         practitioner, location = practitioners[pid], locations[lid]
         if "free" in statuses:
             for key, end, service in offered(
                 practitioner, location, codes, start=lo, end=hi, now=now
             ):
-                resource = res.slot_resource(
-                    key, end=end, status="free", service=service, time_zone=location.time_zone
+                build = partial(
+                    res.slot_resource,
+                    key,
+                    end=end,
+                    status="free",
+                    service=service,
+                    time_zone=location.time_zone,
                 )
-                found.append((key.start, key.id, resource))
+                found.append((key.start, key.id, build))
         if "busy" in statuses:
             busy = busy_appointments(
                 practitioner_id=pid, location_id=lid, start=lo, end=hi, now=now
@@ -113,16 +116,20 @@ def slot_search(request: HttpRequest) -> HttpResponse:
                 busy = busy.filter(service_id__in=[int(c) for c in codes if c.isdigit()][:100])
             for appointment in busy:
                 key = res.SlotKey(pid, lid, appointment.service_id, appointment.start)
-                resource = res.slot_resource(
+                build = partial(
+                    res.slot_resource,
                     key,
                     end=appointment.end,
                     status="busy",
                     service=appointment.service,
                     time_zone=location.time_zone,
                 )
-                found.append((key.start, key.id, resource))
+                found.append((key.start, key.id, build))
     return search.items(
-        "Slot", search.kept("schedule", "start", "status", "service-type"), in_time_order(found)
+        "Slot",
+        search.kept("schedule", "start", "status", "service-type"),
+        in_time_order(found),
+        built,
     )
 
 

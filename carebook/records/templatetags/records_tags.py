@@ -33,5 +33,6 @@ def appointment_records(context, appointment):
         "review_form": (
             ReviewForm(auto_id="review_%s") if is_patient and completed and not review else None
         ),
-        "record_link": not is_patient and (user.is_staff or writes),
+        "record_link": not is_patient
+        and selectors.can_read_record(user=user, patient=appointment.patient),
     }

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from carebook.accounts.throttle import RateLimited
 from carebook.booking.availability import next_free_slots
 from carebook.booking.directory import practitioner_search
 from carebook.booking.picker import picker_from_params
@@ -33,7 +34,13 @@ def about(request):
 def contact(request):
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        contact_message_create(**form.cleaned_data)
+        try:
+            contact_message_create(**form.cleaned_data, request=request)
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            response = render(request, "clinic/contact.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         messages.success(request, _("Thank you. The clinic will get back to you soon."))
         return redirect("contact")
     return render(

@@ -1,23 +1,45 @@
-"""Sign-up pages: patients and practitioners create their accounts."""
+"""Sign-up pages: patients and practitioners ask for an account.
 
-from django.contrib import messages
-from django.contrib.auth import login
+Both answer "check your email" whether or not the address already has an account (the mail
+tells its owner which), so the page cannot be used to find out who is registered.
+"""
+
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.translation import gettext as _
 
 from carebook.accounts.forms import PatientRegistrationForm
-from carebook.accounts.models import User
+from carebook.accounts.throttle import RateLimited
 from carebook.accounts.views import safe_next_url
-from carebook.clinic import services
 from carebook.clinic.forms import PractitionerRegistrationForm
+from carebook.clinic.services.registration import patient_sign_up, practitioner_sign_up
+from carebook.core.errors import DomainError
+
+
+def _sign_up(request, form, call, *, done: str, template: str, context=None):
+    status = 400 if form.errors else 200
+    retry_after = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status, retry_after = 429, exc.retry_after
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = 400
+        else:
+            return redirect(done)
+    response = render(request, template, {"form": form, **(context or {})}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def register(request):
     form = PatientRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        user = services.patient_register(
+    return _sign_up(
+        request,
+        form,
+        lambda data: patient_sign_up(
             email=data["email"],
             password=data["password1"],
             full_name=data["full_name"],
@@ -26,27 +48,20 @@ def register(request):
             gender=data["gender"],
             blood_group=data["blood_group"],
             address=data["address"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        if user.state == User.State.PENDING:
-            return redirect("pending")
-        messages.success(
-            request, _("Welcome, %(name)s. You can book now.") % {"name": user.full_name}
-        )
-        return redirect(safe_next_url(request, reverse_lazy("directory")))
-    return render(
-        request,
-        "accounts/register.html",
-        {"form": form, "next": safe_next_url(request, "")},
-        status=400 if form.errors else 200,
+            request=request,
+        ),
+        done="register_done",
+        template="accounts/register.html",
+        context={"next": safe_next_url(request, "")},
     )
 
 
 def register_practitioner(request):
     form = PractitionerRegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        practitioner = services.practitioner_register(
+    return _sign_up(
+        request,
+        form,
+        lambda data: practitioner_sign_up(
             email=data["email"],
             password=data["password1"],
             full_name=data["full_name"],
@@ -58,12 +73,8 @@ def register_practitioner(request):
             registration_number=data["registration_number"],
             years_experience=data["years_experience"],
             gender=data["gender"],
-        )
-        login(request, practitioner.user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("pending")
-    return render(
-        request,
-        "accounts/register_practitioner.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+            request=request,
+        ),
+        done="register_practitioner_done",
+        template="accounts/register_practitioner.html",
     )

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from carebook.demo import logins
 from carebook.demo.billing import seed_billing
+from carebook.demo.mfa import demo_totp_uri
 from carebook.demo.records import seed_records
 from carebook.demo.seed import seed_demo
 
@@ -26,6 +27,15 @@ class Command(BaseCommand):
         ):
             self.stdout.write(f"  {role:<13} {email:<24} {password}")
         self.stdout.write(f"  (other demo accounts use the password {logins.OTHERS_PASSWORD})")
+        self.stdout.write("")
+        self.stdout.write(
+            f"Two-factor code for staff and practitioner: add the key {logins.DEMO_TOTP_SECRET}"
+        )
+        self.stdout.write(
+            "  to an authenticator app, or run `python manage.py demo_code` for the current code."
+        )
+        for email in logins.DEMO_TOTP_LOGINS:
+            self.stdout.write(f"  {demo_totp_uri(email)}")
         self.stdout.write("")
         self.stdout.write(f"Admin: {logins.ADMIN_URL}")
         seed_billing()

@@ -7,12 +7,14 @@ old rows is `manage.py purge_access_log`, which leaves an `AccessLogPurge` row b
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from carebook.core.append_only import EVERYTHING, purge_before, purge_log
 
 
 class AccessLog(models.Model):
@@ -114,30 +116,15 @@ def access_log_record_reads(
 
 
 def access_log_purge(*, before: datetime, ran_by: str, using: str = "default") -> AccessLogPurge:
-    """Delete the rows read before `before`, in one transaction, and leave the purge's own row.
-
-    The open purge row is what the database's DELETE trigger looks for."""
-    with transaction.atomic(using=using, durable=True):
-        purge = AccessLogPurge.objects.using(using).create(cutoff=before, ran_by=ran_by[:150])
-        deleted = _delete_before(before, using)
-        purge.finished_at = timezone.now()
-        purge.deleted = deleted
-        purge.save(using=using, update_fields=["finished_at", "deleted"])
-    return purge
+    """Delete the rows read before `before`, in one transaction, and leave the purge's own row."""
+    return purge_log(
+        log=AccessLog, purges=AccessLogPurge, before=before, ran_by=ran_by, using=using
+    )
 
 
 def access_log_empty(*, ran_by: str, using: str = "default") -> int:
     """Delete every row through a purge window (for `flush`, which then empties the purge
     table too); callers hold the transaction."""
-    far = datetime(9000, 1, 1, tzinfo=UTC)
-    purge = AccessLogPurge.objects.using(using).create(cutoff=far, ran_by=ran_by[:150])
-    deleted = _delete_before(far, using)
-    purge.finished_at = timezone.now()
-    purge.deleted = deleted
-    purge.save(using=using, update_fields=["finished_at", "deleted"])
-    return deleted
-
-
-def _delete_before(before: datetime, using: str) -> int:
-    deleted, _by_model = AccessLog.objects.using(using).filter(at__lt=before).delete()
-    return deleted
+    return purge_before(
+        log=AccessLog, purges=AccessLogPurge, before=EVERYTHING, ran_by=ran_by, using=using
+    ).deleted

@@ -7,14 +7,15 @@ the only way to remove old rows is `manage.py purge_security_log`, which leaves 
 `SecurityLogPurge` row behind.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carebook.core.access_log import AccessLog
+from carebook.core.append_only import EVERYTHING, purge_before, purge_log
 
 Door = AccessLog.Door
 
@@ -145,23 +146,15 @@ def _create(*, detail: str, **fields) -> SecurityEvent:
 def security_log_purge(
     *, before: datetime, ran_by: str, using: str = "default"
 ) -> SecurityLogPurge:
-    """Delete the events before `before`, in one transaction, and leave the purge's own row.
-
-    The open purge row is what the database's DELETE trigger looks for."""
-    with transaction.atomic(using=using, durable=True):
-        return _purge(before, ran_by, using)
+    """Delete the events before `before`, in one transaction, and leave the purge's own row."""
+    return purge_log(
+        log=SecurityEvent, purges=SecurityLogPurge, before=before, ran_by=ran_by, using=using
+    )
 
 
 def security_log_empty(*, ran_by: str, using: str = "default") -> int:
     """Delete every event through a purge window (for `flush`, which then empties the purge
     table too); callers hold the transaction."""
-    return _purge(datetime(9000, 1, 1, tzinfo=UTC), ran_by, using).deleted
-
-
-def _purge(before: datetime, ran_by: str, using: str) -> SecurityLogPurge:
-    purge = SecurityLogPurge.objects.using(using).create(cutoff=before, ran_by=ran_by[:150])
-    deleted, _by_model = SecurityEvent.objects.using(using).filter(at__lt=before).delete()
-    purge.finished_at = timezone.now()
-    purge.deleted = deleted
-    purge.save(using=using, update_fields=["finished_at", "deleted"])
-    return purge
+    return purge_before(
+        log=SecurityEvent, purges=SecurityLogPurge, before=EVERYTHING, ran_by=ran_by, using=using
+    ).deleted

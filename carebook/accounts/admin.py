@@ -6,10 +6,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, ReadOnlyPasswordHashField
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts.credentials import credentials_revoke
+from carebook.accounts.mfa import step_up_action
 from carebook.accounts.models import FailedLogin, PatientProfile, User
 from carebook.accounts.services import user_approve, user_reactivate, user_suspend
 from carebook.core.access_log import AccessLog, access_log_record_reads
 from carebook.core.admin import service_action
+from carebook.core.security_log import security_event
 
 
 def profiles_read(request, profiles: Iterable[PatientProfile]) -> None:
@@ -182,15 +185,27 @@ class UserAdmin(DjangoUserAdmin):
                 queryset = queryset.filter(role=role)
         return queryset, may_have_duplicates
 
-    approve_users = service_action(
-        user_approve, "user", _("Approve selected pending accounts"), _("Approved")
+    approve_users = step_up_action(
+        service_action(user_approve, "user", _("Approve selected pending accounts"), _("Approved"))
     )
-    suspend_users = service_action(
-        user_suspend, "user", _("Suspend selected accounts"), _("Suspended")
+    suspend_users = step_up_action(
+        service_action(user_suspend, "user", _("Suspend selected accounts"), _("Suspended"))
     )
-    reactivate_users = service_action(
-        user_reactivate, "user", _("Reactivate selected suspended accounts"), _("Reactivated")
+    reactivate_users = step_up_action(
+        service_action(
+            user_reactivate, "user", _("Reactivate selected suspended accounts"), _("Reactivated")
+        )
     )
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's set-password form: a new password also ends every session, API token
+        and calendar feed of the account, as at every other door."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            credentials_revoke(user=user, by=request.user, reason="password set in the admin")
+            security_event(kind="password_changed", user=user, request=request)
+        return response
 
 
 @admin.register(PatientProfile)

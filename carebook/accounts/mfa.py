@@ -300,3 +300,18 @@ def step_up_required(view):
         return redirect(f"{reverse('step_up')}?{query}")
 
     return wrapped
+
+
+def step_up_action(action):
+    """An admin action that asks for the password or a code again first, like
+    `step_up_required` does for a page; the person is sent back to the list afterwards."""
+
+    @wraps(action)
+    def wrapped(modeladmin, request, queryset):
+        if auth_is_fresh(request):
+            return action(modeladmin, request, queryset)
+        messages.info(request, _t("Confirm it is you, then do that again."))
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('step_up')}?{query}")
+
+    return wrapped

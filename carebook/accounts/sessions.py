@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts import throttle
 from carebook.accounts.models import User
 from carebook.core.security_log import security_event
 from carebook.core.timeutils import now as utcnow
@@ -133,6 +134,8 @@ class SessionLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Every security event of this request records the real client, even behind a proxy.
+        throttle.client_ip(request)
         session = getattr(request, "session", None)
         if session is not None and session.get(SESSION_KEY):
             self._check(request, session)

@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts.mfa import step_up_action
 from carebook.clinic.models import (
     Clinic,
     ContactMessage,
@@ -173,14 +174,18 @@ class PractitionerAdmin(admin.ModelAdmin):
     def is_verified(self, obj):
         return obj.is_verified
 
-    verify_practitioners = service_action(
-        practitioner_verify, "practitioner", _("Verify selected practitioners"), _("Verified")
+    verify_practitioners = step_up_action(
+        service_action(
+            practitioner_verify, "practitioner", _("Verify selected practitioners"), _("Verified")
+        )
     )
-    unverify_practitioners = service_action(
-        practitioner_unverify,
-        "practitioner",
-        _("Unverify selected practitioners"),
-        _("Unverified"),
+    unverify_practitioners = step_up_action(
+        service_action(
+            practitioner_unverify,
+            "practitioner",
+            _("Unverify selected practitioners"),
+            _("Unverified"),
+        )
     )
 
 

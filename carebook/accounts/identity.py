@@ -22,10 +22,15 @@ MAX_AGE_YEARS = 130
 
 
 def email_normalise(email: str) -> str:
-    """The one spelling of an address: trimmed, NFKC-normalised, then case-folded."""
+    """The one spelling of an address: trimmed, NFKC-normalised, invisible format characters
+    (soft hyphen, zero-width space and joiners: category Cf) removed, then case-folded.
+
+    Mail servers and IDNA drop those characters, so `gm\u00adail.com` reaches `gmail.com`: the
+    address must be the same account too."""
     if not isinstance(email, str):
         return ""
-    return unicodedata.normalize("NFKC", email.strip()).casefold()
+    text = unicodedata.normalize("NFKC", email.strip())
+    return "".join(c for c in text if unicodedata.category(c) != "Cf").casefold()
 
 
 def email_is_confusable(email: str) -> bool:

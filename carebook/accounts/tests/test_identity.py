@@ -166,3 +166,9 @@ def test_registration_and_profile_forms_store_e164_and_refuse_odd_birth_dates(cl
     assert bad.status_code == 400 and 'id="id_date_of_birth_error"' in bad.content.decode()
     bad_phone = client.post("/account/profile/", {**data, "phone": "999"})
     assert bad_phone.status_code == 400 and 'id="id_phone_error"' in bad_phone.content.decode()
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_invisible_characters_do_not_make_a_second_mailbox(invisible):
+    assert email_normalise(f"victim@gm{invisible}ail.com") == "victim@gmail.com"
+    assert email_normalise(f"vic{invisible}tim@gmail.com") == "victim@gmail.com"

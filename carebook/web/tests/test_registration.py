@@ -149,3 +149,11 @@ def test_practitioner_sign_up_is_pending_unlisted_and_says_so(client):
     again = client.post("/account/register/practitioner/", data)
     assert (again.status_code, again["Location"]) == (302, response["Location"])
     assert User.objects.filter(email="karthik@example.test").count() == 1
+
+
+@pytest.mark.parametrize("twin", ["victim@gm\u00adail.com", "victim@gmail\u200b.com"])
+def test_an_invisible_character_twin_is_the_same_mailbox(client, twin):
+    PatientFactory(email="victim@gmail.com")
+    response = client.post("/account/register/", patient_data(email=twin))
+    assert response.status_code == 302  # the same answer as for any address
+    assert User.objects.filter(email__icontains="victim").count() == 1

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from carebook.core.append_only import EVERYTHING, purge_before, purge_log
+from carebook.core.append_only import EVERYTHING, PurgeRecord, purge_before, purge_log
 
 
 class AccessLog(models.Model):
@@ -64,22 +64,13 @@ class AccessLog(models.Model):
         )
 
 
-class AccessLogPurge(models.Model):
-    """One run of `purge_access_log`: while `finished_at` is empty, rows read before `cutoff`
-    may be deleted (the database checks it); afterwards it says who removed how many."""
+class AccessLogPurge(PurgeRecord):
+    """One run of `purge_access_log` (see `PurgeRecord`)."""
 
     cutoff = models.DateTimeField(_("rows read before"))
-    ran_by = models.CharField(_("run by"), max_length=150)
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    deleted = models.PositiveBigIntegerField(_("rows deleted"), null=True, blank=True)
 
-    class Meta:
+    class Meta(PurgeRecord.Meta):
         verbose_name = _("access log purge")
-        ordering = ["-started_at", "-id"]
-
-    def __str__(self):
-        return f"Purge before {self.cutoff:%Y-%m-%d} by {self.ran_by}"
 
 
 def access_log_record(

@@ -12,8 +12,27 @@ from datetime import UTC, date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 EVERYTHING = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+class PurgeRecord(models.Model):
+    """One run of a log's purge: while `finished_at` is empty, rows before `cutoff` may be
+    deleted (the database checks it); afterwards it says who removed how many. Each log's
+    subclass declares `cutoff` (its label says what the rows are) and its Meta."""
+
+    ran_by = models.CharField(_("run by"), max_length=150)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    deleted = models.PositiveBigIntegerField(_("rows deleted"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"Purge before {self.cutoff:%Y-%m-%d} by {self.ran_by}"
 
 
 def purge_before(

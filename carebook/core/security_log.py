@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carebook.core.access_log import AccessLog
-from carebook.core.append_only import EVERYTHING, purge_before, purge_log
+from carebook.core.append_only import EVERYTHING, PurgeRecord, purge_before, purge_log
 
 Door = AccessLog.Door
 
@@ -79,22 +79,13 @@ class SecurityEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {who} ({self.door or '-'})"
 
 
-class SecurityLogPurge(models.Model):
-    """One run of `purge_security_log`: while `finished_at` is empty, events before `cutoff`
-    may be deleted (the database checks it); afterwards it says who removed how many."""
+class SecurityLogPurge(PurgeRecord):
+    """One run of `purge_security_log` (see `PurgeRecord`)."""
 
     cutoff = models.DateTimeField(_("events before"))
-    ran_by = models.CharField(_("run by"), max_length=150)
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    deleted = models.PositiveBigIntegerField(_("rows deleted"), null=True, blank=True)
 
-    class Meta:
+    class Meta(PurgeRecord.Meta):
         verbose_name = _("security log purge")
-        ordering = ["-started_at", "-id"]
-
-    def __str__(self):
-        return f"Purge before {self.cutoff:%Y-%m-%d} by {self.ran_by}"
 
 
 def door_of(path: str) -> str:

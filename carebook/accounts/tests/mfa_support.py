@@ -29,7 +29,9 @@ def code_for(user) -> str:
     once: a second login in the same 30 seconds takes the next one, within the tolerance)."""
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     step = int(time.time()) // device.step
-    target = max(device.last_t + 1, step + device.drift - device.tolerance)
+    # The code shown now: it stays valid into the next step (tolerance), so a step boundary
+    # between here and the server's check cannot make it too old.
+    target = max(device.last_t + 1, step + device.drift)
     if target > step + device.drift + device.tolerance:
         time.sleep(device.step - time.time() % device.step + 0.1)
         return code_for(user)

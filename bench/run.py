@@ -35,6 +35,7 @@ BENCH_DB = "carebook_bench"
 
 SLOTS_TARGET_P95_MS = 5.0
 NEXT_TARGET_P95_MS = 150.0
+DIRECTORY_TARGET_P95_MS = 50.0
 RATIO_TARGET = 0.20
 WORKERS = 8
 
@@ -308,6 +309,14 @@ def run_http(database_url: str, single, tasks, *, seconds: float) -> dict:
     return r
 
 
+def store_next_free(now) -> int:
+    """What the task worker keeps current, stored as of `now` (bench data is bulk-created)."""
+    from carebook.booking.next_free import next_free_store
+    from carebook.clinic.models import Practitioner
+
+    return next_free_store(Practitioner.objects.values_list("pk", flat=True), now=now)
+
+
 def run_worst(database_url: str, single, directory) -> dict:
     from django.db import connection
 
@@ -315,6 +324,7 @@ def run_worst(database_url: str, single, directory) -> dict:
     from bench.http_bench import Server
 
     world = worst_request.bench_world(single, directory)
+    store_next_free(None)  # the server runs on the real clock
     connection.close()
     server = Server(database_url, workers=2)
     try:
@@ -552,6 +562,9 @@ def main() -> int:
         f"{dataset.count_active()} active appointments in all; fixed now = {dataset.NOW}"
     )
     info = machine_info(vendor)
+    t = time.perf_counter()
+    stored = store_next_free(dataset.NOW)
+    print(f"next free start and days stored for {stored} in {time.perf_counter() - t:.1f} s")
 
     heading("1. free slots of one practitioner, 28 days, 1,000 active appointments")
     r1 = bench_slots(single, runs=args.slots_runs, do_profile=args.profile)
@@ -617,6 +630,7 @@ def main() -> int:
         print(f"ratio booking/raw: {r3['rate'] / raw_result.tps:.1%}")
 
         heading("4. the REST API over HTTP (gunicorn, 2 workers)")
+        store_next_free(None)  # the server runs on the real clock
         r4 = run_http(database_url, single, left[len(left) // 2 :], seconds=args.book_seconds)
         r4["ratio"] = r4["book_rate"] / raw_result.tps
         if args.profile:
@@ -654,8 +668,8 @@ def main() -> int:
         (
             "2b. directory search + render, 1,000",
             f"median {r2b['timing'].median_ms:.1f} ms, p95 {r2b['timing'].p95_ms:.1f} ms",
-            f"p95 < {NEXT_TARGET_P95_MS:g} ms",
-            verdict(r2b["timing"].p95_ms < NEXT_TARGET_P95_MS),
+            f"p95 < {DIRECTORY_TARGET_P95_MS:g} ms",
+            verdict(r2b["timing"].p95_ms < DIRECTORY_TARGET_P95_MS),
         ),
     ]
     if r3 is None:

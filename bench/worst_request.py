@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 MAX_LATENCY_MS = 200.0
@@ -156,6 +156,11 @@ def probes(world: dict) -> list[Probe]:
             "REST practitioners: 100 a page, earliest first, free that day",
             "GET",
             f"/api/v1/practitioners?per_page=100&sort=earliest&available_on={first}",
+        ),
+        Probe(
+            "REST practitioners: 100 a page, free on the horizon's last day",
+            "GET",
+            f"/api/v1/practitioners?per_page=100&sort=earliest&available_on={world['edge_day']}",
         ),
         Probe(
             "REST practitioners: 50 parameters of 10 values",
@@ -355,6 +360,8 @@ def bench_world(single, directory) -> dict:
     patient = Appointment.objects.values_list("patient_id", flat=True).first()
     return {
         "day": single.start_date,
+        # Where stored free days end and a day's earliest start decides (see booking.next_free).
+        "edge_day": (datetime.now(UTC) + timedelta(days=60)).date(),
         "schedules": pairs,
         "services": spread[:10],
         "single_practitioner": single.practitioner.pk,

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
@@ -11,6 +12,7 @@ from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.core.db import EpochSeconds
 from carebook.core.timeutils import now as utcnow
+from carebook.core.timeutils import zone
 from carebook.scheduling import engine
 from carebook.scheduling.models import TimeOff
 from carebook.scheduling.selectors import windows_and_rules_for
@@ -143,3 +145,79 @@ def next_free_slots(
                 missing.append(pid)
         pending = missing
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTime:
+    """A practitioner's free time over a range of days, summed up."""
+
+    first: engine.Slot | None
+    # The earliest free start of each local date that has one: at any location (key None)
+    # and at each location (key: its id).
+    days: dict[int | None, dict[date, datetime]]
+
+
+def free_time(
+    practitioner_ids: Iterable[int],
+    *,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    beyond_horizon: int = 0,
+) -> dict[int, FreeTime]:
+    """Each practitioner's first free slot and free local dates over first_day..last_day.
+
+    For the default service (the shortest), as the directory shows it. A date counts at a
+    location when the slots offered there (`location=` in `slots_free`) include one that day.
+    `beyond_horizon` days past each one's horizon are looked at too (for `days` only: a day's
+    earliest start is the same whether the horizon cuts that day later or not).
+    """
+    ids = list(practitioner_ids)
+    durations = default_durations(ids)
+    windows, rules = windows_and_rules_for(ids)
+    empty = FreeTime(None, {})
+    pending = [pid for pid in ids if pid in durations and windows.get(pid)]
+    if not pending:
+        return dict.fromkeys(ids, empty)
+    longest = max(rules[pid].max_days_ahead for pid in pending) + beyond_horizon
+    busy = busy_for(
+        pending,
+        datetime.combine(first_day - timedelta(days=2), time.min, UTC),
+        min(
+            datetime.combine(last_day + timedelta(days=2), time.min, UTC),
+            now + timedelta(days=longest + 1),
+        ),
+        now=now,
+    )
+    out = dict.fromkeys(ids, empty)
+    for pid in pending:
+        zones = {w.location_id: zone(w.time_zone) for w in windows[pid]}
+        wide = replace(rules[pid], max_days_ahead=rules[pid].max_days_ahead + beyond_horizon)
+
+        def scan(location_id, pid=pid, zones=zones, wide=wide):
+            first, days = None, {}
+            for slot in engine.iter_free_slots(
+                windows=windows[pid],
+                busy=busy.get(pid, ()),
+                duration=timedelta(minutes=durations[pid]),
+                rules=wide,
+                start_date=first_day,
+                end_date=last_day,
+                now=now,
+                location_id=location_id,
+            ):
+                day = slot.start.astimezone(zones[slot.location_id]).date()
+                if day not in days or slot.start < days[day]:
+                    days[day] = slot.start
+                if first is None or slot.start < first.start:
+                    first = slot
+            return first, days
+
+        first, anywhere = scan(None)
+        if first is not None and first.start > now + timedelta(days=rules[pid].max_days_ahead):
+            first = None
+        found = {None: anywhere}
+        for location_id in zones:
+            found[location_id] = anywhere if len(zones) == 1 else scan(location_id)[1]
+        out[pid] = FreeTime(first, found)
+    return out

@@ -4,18 +4,18 @@ It lives in booking because it reads free time (appointments against availabilit
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from carebook.booking.availability import busy_for, default_durations, next_free_slots
+from carebook.booking.availability import next_free_slots
+from carebook.booking.next_free import free_on, next_free_order
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.clinic.selectors import practitioner_locations, practitioners_bookable
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
-from carebook.scheduling.selectors import rules_for, windows_for
 
 SORTS = ("earliest", "fee", "fee_desc", "experience", "rating")
 
@@ -81,86 +81,43 @@ def practitioner_filter(filters: DirectoryFilters) -> QuerySet[Practitioner]:
     return qs.distinct()
 
 
-def practitioners_free_on(
-    ids: list[int], day: date, *, now: datetime, location_id: int | None = None
-) -> set[int]:
-    """Those of `ids` with at least one free slot on the local date `day`."""
-    if not ids:
-        return set()
-    durations = default_durations(ids)
-    rules = rules_for(ids)
-    windows = windows_for(ids)
-    busy = busy_for(
-        ids,
-        datetime.combine(day - timedelta(days=2), datetime.min.time(), now.tzinfo),
-        datetime.combine(day + timedelta(days=2), datetime.min.time(), now.tzinfo),
-        now=now,
-    )
-    free = set()
-    for pid in ids:
-        if pid not in durations or not windows.get(pid):
-            continue
-        slots = engine.iter_free_slots(
-            windows=windows[pid],
-            busy=busy.get(pid, []),
-            duration=timedelta(minutes=durations[pid]),
-            rules=rules[pid],
-            start_date=day,
-            end_date=day,
-            now=now,
-            location_id=location_id,
-        )
-        if next(slots, None) is not None:
-            free.add(pid)
-    return free
-
-
-def _ids_by_rating(ids: list[int]) -> list[int]:
-    """Best average first, then most ratings; unrated practitioners last."""
-    return list(
-        Practitioner.objects.filter(pk__in=ids)
-        .order_by(F("rating_average").desc(nulls_last=True), "-rating_count", "pk")
-        .values_list("pk", flat=True)
-    )
-
-
 def practitioner_search(
     *, filters: DirectoryFilters, page: int = 1, per_page: int = 20, now: datetime | None = None
 ) -> tuple[Page, list[DirectoryEntry]]:
     """One page of matching practitioners with each one's next free slot.
 
-    Sorting by earliest slot needs every match's next slot, computed in a handful of queries.
+    Sorting and the date filter use each match's stored next free start (`next_free`); the
+    slots shown are computed exactly, for the page only.
     """
     now = now or utcnow()
     qs = practitioner_filter(filters)
-    ids = list(qs.values_list("pk", flat=True))
-    if filters.available_on:
-        free = practitioners_free_on(
-            ids, filters.available_on, now=now, location_id=filters.location_id
-        )
-        ids = [pid for pid in ids if pid in free]
     sort = filters.sort if filters.sort in SORTS else "earliest"
-    next_slots: dict[int, engine.Slot | None] = {}
+    # Ordered outside the DISTINCT query (its joins would repeat rows).
+    matches = Practitioner.objects.filter(pk__in=qs.values("pk"))
     if sort == "earliest":
-        next_slots = next_free_slots(practitioner_ids=ids, now=now)
-        far = datetime.max.replace(tzinfo=now.tzinfo)
-        ids.sort(key=lambda pid: (next_slots[pid].start if next_slots[pid] else far, pid))
+        ids = next_free_order(qs, now=now)
     elif sort == "rating":
-        ids = _ids_by_rating(ids)
+        ids = list(
+            matches.order_by(
+                F("rating_average").desc(nulls_last=True), "-rating_count", "pk"
+            ).values_list("pk", flat=True)
+        )
     else:
         order = {
             "fee": ("consultation_fee", "pk"),
             "fee_desc": ("-consultation_fee", "pk"),
             "experience": ("-years_experience", "pk"),
         }[sort]
-        ids = list(
-            Practitioner.objects.filter(pk__in=ids).order_by(*order).values_list("pk", flat=True)
+        ids = list(matches.order_by(*order).values_list("pk", flat=True))
+    if filters.available_on:
+        free = free_on(
+            ids, filters.available_on, now=now, location_id=filters.location_id, among=qs
         )
+        ids = [pid for pid in ids if pid in free]
     paginator = Paginator(ids, per_page)
     page_obj = paginator.get_page(page)
     page_ids = list(page_obj.object_list)
-    if sort != "earliest":
-        next_slots = next_free_slots(practitioner_ids=page_ids, now=now)
+    next_slots = next_free_slots(practitioner_ids=page_ids, now=now)
     practitioners = (
         Practitioner.objects.filter(pk__in=page_ids)
         .select_related("user")

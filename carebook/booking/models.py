@@ -130,3 +130,38 @@ class AppointmentHistory(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Appointment history is append-only.")
+
+
+class NextFree(models.Model):
+    """Each practitioner's earliest free start and free days, stored for the directory.
+
+    Derived state, recomputed by a task on every change that can move it and once
+    `fresh_until` passes (notice running out on the first free slot, a hold expiring, the
+    horizon moving). Readers treat a missing row or a passed `fresh_until` as unknown.
+    """
+
+    practitioner = models.OneToOneField(
+        Practitioner, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # Null: nothing free within the practitioner's horizon.
+    start = models.DateTimeField(null=True, db_index=True)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, related_name="+")
+    # Local dates with a free slot through `days_known`, as bit sets (hex) from `days_from`:
+    # "*" at any location, and one per location id. Past `days_known` the horizon may cut a
+    # day, so `edge_days` keeps each day's earliest free start (epoch seconds) up to
+    # `days_possible`, the last date a slot can fall on while the row is fresh.
+    free_days = models.JSONField(default=dict)
+    edge_days = models.JSONField(default=dict)
+    days_from = models.DateField()
+    days_known = models.DateField()
+    days_possible = models.DateField()
+    horizon_days = models.PositiveSmallIntegerField()
+    fresh_until = models.DateTimeField(db_index=True)
+    # When the reads behind this value began: an older computation never overwrites a newer one.
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("next free slot")
+
+    def __str__(self):
+        return f"{self.practitioner_id}: {self.start or 'nothing free'}"

@@ -1,0 +1,56 @@
+"""Booking's background work: keeping each practitioner's stored next free start current."""
+
+from datetime import timedelta
+
+from django_tasks import TaskContext, task
+from django_tasks_db.models import DBTaskResult
+
+from carebook.booking import next_free
+from carebook.core.tasks import retried, setting
+from carebook.core.timeutils import now as utcnow
+
+SWEEP_PATH = "carebook.booking.tasks.next_free_sweep"
+
+
+def sweep_interval() -> timedelta:
+    return timedelta(seconds=float(setting("CAREBOOK_NEXT_FREE_SWEEP_SECONDS", 60)))
+
+
+def sweep_batch() -> int:
+    return int(setting("CAREBOOK_NEXT_FREE_SWEEP_BATCH", 500))
+
+
+def next_free_changed(practitioner_ids) -> None:
+    """Something that can move these practitioners' next free start changed: recompute it.
+
+    Call inside the changing transaction; the task row commits (or not) with the change.
+    """
+    ids = sorted({int(pid) for pid in practitioner_ids if pid is not None})
+    if ids:
+        next_free_refresh.enqueue(practitioner_ids=ids)
+
+
+def ensure_sweep_scheduled(*, exclude: str | None = None) -> None:
+    """Keep one sweep in the queue, so values that time makes stale are recomputed."""
+    waiting = DBTaskResult.objects.filter(task_path=SWEEP_PATH, status="READY")
+    if exclude:
+        waiting = waiting.exclude(pk=exclude)
+    if not waiting.exists():
+        next_free_sweep.using(run_after=utcnow() + sweep_interval()).enqueue()
+
+
+@task()
+@retried
+def next_free_refresh(practitioner_ids: list[int], attempt: int = 1) -> str:
+    """Recompute the stored next free start of these practitioners (safe to run again)."""
+    ensure_sweep_scheduled()
+    return f"refreshed {next_free.next_free_store(practitioner_ids)}"
+
+
+@task(takes_context=True)
+def next_free_sweep(context: TaskContext) -> str:
+    """Recompute the values time has made stale (and fill missing ones), then run again later."""
+    # The next run is queued first: a worker killed right here still leaves the chain alive.
+    ensure_sweep_scheduled(exclude=context.task_result.id)
+    stale = next_free.next_free_stale(now=utcnow(), limit=sweep_batch())
+    return f"refreshed {next_free.next_free_store(stale)}"

@@ -87,6 +87,43 @@ def slots_free(
     )
 
 
+def slots_free_many(
+    wanted: Iterable[tuple[int, int | None, Service]],
+    *,
+    start_date: date,
+    end_date: date,
+    now: datetime | None = None,
+) -> dict[tuple[int, int | None, int], list[engine.Slot]]:
+    """`slots_free` for many (practitioner id, location id or None, service) at once.
+
+    Two queries in all, however many are asked: keyed (practitioner, location, service id).
+    """
+    now = now or utcnow()
+    wanted = list(wanted)
+    ids = {pid for pid, _, _ in wanted}
+    windows, rules = windows_and_rules_for(ids)
+    span_start = datetime.combine(start_date - timedelta(days=2), time.min, UTC)
+    span_end = datetime.combine(end_date + timedelta(days=2), time.min, UTC)
+    busy = busy_for([pid for pid in ids if pid in windows], span_start, span_end, now=now)
+    out = {}
+    for pid, location_id, service in wanted:
+        out[(pid, location_id, service.pk)] = (
+            engine.free_slots(
+                windows=windows[pid],
+                busy=busy.get(pid, []),
+                duration=timedelta(minutes=service.duration_minutes),
+                rules=rules[pid],
+                start_date=start_date,
+                end_date=end_date,
+                now=now,
+                location_id=location_id,
+            )
+            if windows.get(pid)
+            else []
+        )
+    return out
+
+
 def default_services(practitioner_ids: Iterable[int]) -> dict[int, Service]:
     """Each practitioner's shortest active service: what search shows the next slot for."""
     out: dict[int, Service] = {}

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 
 from carebook.accounts.models import User
-from carebook.booking.availability import appointments_keeping_time, slots_free
+from carebook.booking.availability import appointments_keeping_time, slots_free_many
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.booking.selectors import appointment_visible_to
 from carebook.clinic.models import Location, Practitioner, Service
@@ -70,50 +70,68 @@ def cancel_reason(appointment: Appointment) -> str:
     return next((r.reason for r in rows if r.to_status == appointment.status and r.reason), "")
 
 
-def busy_appointments(
-    *, practitioner_id: int, location_id: int, start: datetime, end: datetime, now: datetime
-) -> QuerySet[Appointment]:
-    """Active appointments starting in [start, end) of one schedule (no patient data)."""
-    return (
-        appointments_keeping_time(now=now)
-        .filter(
-            practitioner_id=practitioner_id,
-            location_id=location_id,
-            start__gte=start,
-            start__lt=end,
-        )
-        .select_related("service")
-        .only("start", "end", "service", "practitioner_id", "location_id")
-        .order_by("start")
-    )
-
-
-def free_slots(
+def busy_times(
     *,
-    practitioner: Practitioner,
-    location: Location,
-    services: list[Service],
+    schedules: list[tuple[int, int]],
     start: datetime,
     end: datetime,
     now: datetime,
-) -> list[tuple[SlotKey, datetime, Service]]:
-    """Slots the engine offers of `services` at `location` in [start, end): (key, end, service)."""
+    service_ids: list[int] | None = None,
+) -> dict[tuple[int, int], list[tuple[Service, datetime, datetime]]]:
+    """Active appointments starting in [start, end) of each schedule: (service, start, end).
+
+    Keyed (practitioner id, location id); one query, no patient data.
+    """
+    out: dict[tuple[int, int], list] = {pair: [] for pair in schedules}
+    qs = appointments_keeping_time(now=now).filter(
+        practitioner_id__in={p for p, _ in schedules},
+        location_id__in={loc for _, loc in schedules},
+        start__gte=start,
+        start__lt=end,
+    )
+    if service_ids is not None:
+        qs = qs.filter(service_id__in=service_ids)
+    rows = list(
+        qs.order_by("start").values_list(
+            "practitioner_id", "location_id", "service_id", "start", "end"
+        )
+    )
+    services = Service.objects.in_bulk({row[2] for row in rows})
+    for pid, lid, service_id, visit_start, visit_end in rows:
+        if (pid, lid) in out:
+            out[(pid, lid)].append((services[service_id], visit_start, visit_end))
+    return out
+
+
+def free_slots(
+    wanted: list[tuple[Practitioner, Location, list[Service]]],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> dict[tuple[int, int], list[tuple[SlotKey, datetime, Service]]]:
+    """Slots the engine offers in [start, end) of each (practitioner, location, services).
+
+    Keyed (practitioner id, location id); each slot as (key, end, service). Read in one go.
+    """
     # Local dates of any zone lie within a day of the UTC date.
     first = (start.astimezone(UTC) - timedelta(days=1)).date()
     last = (end.astimezone(UTC) + timedelta(days=1)).date()
-    return [
-        (SlotKey(practitioner.pk, location.pk, service.pk, s.start), s.end, service)
-        for service in services
-        for s in slots_free(
-            practitioner=practitioner,
-            service=service,
-            start_date=first,
-            end_date=last,
-            location=location,
-            now=now,
-        )
-        if start <= s.start < end
-    ]
+    found = slots_free_many(
+        [(p.pk, loc.pk, service) for p, loc, services in wanted for service in services],
+        start_date=first,
+        end_date=last,
+        now=now,
+    )
+    return {
+        (p.pk, loc.pk): [
+            (SlotKey(p.pk, loc.pk, service.pk, s.start), s.end, service)
+            for service in services
+            for s in found[(p.pk, loc.pk, service.pk)]
+            if start <= s.start < end
+        ]
+        for p, loc, services in wanted
+    }
 
 
 def slot_is_busy(key: SlotKey, *, now: datetime) -> Appointment | None:

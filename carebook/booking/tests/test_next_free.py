@@ -309,6 +309,4 @@ def test_the_command_recomputes_everyone(capsys):
     NextFree.objects.all().delete()
     call_command("refresh_next_free")
     assert "Recomputed 2 practitioners" in capsys.readouterr().out
-    assert set(NextFree.objects.values_list("pk", flat=True)) == {
-        c.practitioner.pk for c in cals
-    }
+    assert set(NextFree.objects.values_list("pk", flat=True)) == {c.practitioner.pk for c in cals}

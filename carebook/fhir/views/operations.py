@@ -152,9 +152,12 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
     locations = locations_by_id(loc for _, loc in pairs)
     by_id = {p.pk: p for p in qs.filter(pk__in={pid for pid, _ in pairs})}
     found = []
+    free = offered(
+        [(by_id[pid], locations[lid]) for pid, lid in pairs], codes, start=lo, end=hi, now=now
+    )
     for pid, lid in pairs:
         practitioner, location = by_id[pid], locations[lid]
-        for key, end, service in offered(practitioner, location, codes, start=lo, end=hi, now=now):
+        for key, end, service in free[(pid, lid)]:
             build = partial(
                 res.proposed_appointment_resource,
                 key,

@@ -13,7 +13,7 @@ from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError, fhir_response
 from carebook.fhir.search import date_range, split, tokens
 from carebook.fhir.selectors import (
-    busy_appointments,
+    busy_times,
     free_slots,
     locations_listed,
     practitioners_listed,
@@ -35,30 +35,29 @@ from carebook.fhir.views.common import (
 SECOND = timedelta(seconds=1)
 
 
-def _services_for(practitioner: Practitioner, codes: list[str]) -> list[Service]:
+def _services_for(
+    practitioner: Practitioner, codes: list[str], defaults: dict[int, Service]
+) -> list[Service]:
     """The active services `codes` name, or the practitioner's default one when none are named."""
     active = {s.pk: s for s in practitioner.services.all()}
     if not codes:
-        default = default_services([practitioner.pk]).get(practitioner.pk)
+        default = defaults.get(practitioner.pk)
         return [default] if default else []
     return [active[int(c)] for c in codes if c.isdigit() and len(c) < 19 and int(c) in active]
 
 
 def offered(
-    practitioner: Practitioner,
-    location: Location,
+    schedules: list[tuple[Practitioner, Location]],
     codes: list[str],
     *,
     start: datetime,
     end: datetime,
     now: datetime,
-) -> list[tuple[res.SlotKey, datetime, Service]]:
-    """Free slots of the services `codes` name (or of the default one) at this schedule."""
-    services = _services_for(practitioner, codes)
+) -> dict[tuple[int, int], list[tuple[res.SlotKey, datetime, Service]]]:
+    """Free slots of the services `codes` name (or of the default one) at each schedule."""
+    defaults = default_services([p.pk for p, _ in schedules]) if not codes else {}
     return free_slots(
-        practitioner=practitioner,
-        location=location,
-        services=services,
+        [(p, loc, _services_for(p, codes, defaults)) for p, loc in schedules],
         start=start,
         end=end,
         now=now,
@@ -93,12 +92,30 @@ def slot_search(request: HttpRequest) -> HttpResponse:
     codes = tokens(params.getlist("service-type"), name="service-type", system=res.SERVICE_SYSTEM)
     practitioners = {p.pk: p for p in practitioners_listed().filter(pk__in={p for p, _ in pairs})}
     found: list[tuple[datetime, str, Build]] = []
+    free = {}
+    if "free" in statuses:
+        free = offered(
+            [(practitioners[pid], locations[lid]) for pid, lid in pairs],
+            codes,
+            start=lo,
+            end=hi,
+            now=now,
+        )
+    busy = {}
+    if "busy" in statuses:
+        busy = busy_times(
+            schedules=pairs,
+            start=lo,
+            end=hi,
+            now=now,
+            service_ids=[int(c) for c in codes if c.isdigit() and len(c) < 19][:100]
+            if codes
+            else None,
+        )
     for pid, lid in pairs:
-        practitioner, location = practitioners[pid], locations[lid]
+        location = locations[lid]
         if "free" in statuses:
-            for key, end, service in offered(
-                practitioner, location, codes, start=lo, end=hi, now=now
-            ):
+            for key, end, service in free[(pid, lid)]:
                 build = partial(
                     res.slot_resource,
                     key,
@@ -109,19 +126,14 @@ def slot_search(request: HttpRequest) -> HttpResponse:
                 )
                 found.append((key.start, key.id, build))
         if "busy" in statuses:
-            busy = busy_appointments(
-                practitioner_id=pid, location_id=lid, start=lo, end=hi, now=now
-            )
-            if codes:
-                busy = busy.filter(service_id__in=[int(c) for c in codes if c.isdigit()][:100])
-            for appointment in busy:
-                key = res.SlotKey(pid, lid, appointment.service_id, appointment.start)
+            for service, visit_start, visit_end in busy[(pid, lid)]:
+                key = res.SlotKey(pid, lid, service.pk, visit_start)
                 build = partial(
                     res.slot_resource,
                     key,
-                    end=appointment.end,
+                    end=visit_end,
                     status="busy",
-                    service=appointment.service,
+                    service=service,
                     time_zone=location.time_zone,
                 )
                 found.append((key.start, key.id, build))
@@ -149,8 +161,12 @@ def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
     if practitioner is None or location is None or service is None:
         raise not_found("Slot", pk)
     free = offered(
-        practitioner, location, [str(service.pk)], start=key.start, end=key.start + SECOND, now=now
-    )
+        [(practitioner, location)],
+        [str(service.pk)],
+        start=key.start,
+        end=key.start + SECOND,
+        now=now,
+    )[(practitioner.pk, location.pk)]
     if free:
         status, end = "free", free[0][1]
     else:

@@ -10,7 +10,7 @@ from ninja import Path, Query, Router, Status
 
 from carebook.accounts.models import User
 from carebook.booking.availability import default_services, next_free_slots, slots_free
-from carebook.booking.directory import DirectoryFilters, practitioner_filter, practitioner_search
+from carebook.booking.directory import DirectoryFilters, practitioner_search
 from carebook.booking.lookups import (
     booking_location,
     booking_mode,
@@ -350,10 +350,6 @@ def practitioners(request: HttpRequest, filters: Query[PractitionerFilters]):
         available_on=filters.available_on,
         sort=filters.sort,
     )
-    if directory.available_on and not practitioner_filter(directory).exists():
-        # Workaround: practitioner_search fails (EmptyResultSet from scheduling's busy_for) when
-        # a date is asked for and nobody matches; remove once busy_for returns early on no ids.
-        return PractitionerPage(count=0, page=1, pages=1, per_page=filters.per_page, results=[])
     page, entries = practitioner_search(
         filters=directory, page=filters.page, per_page=filters.per_page
     )

@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("carebook.web.urls")),
 ]
 
+# A database outage answers 503 with Retry-After in every door's format (see core/outage.py).
+handler500 = "carebook.core.outage.server_error"
+
 if settings.DEBUG:
     # Development only: in production the proxy serves MEDIA_ROOT (see docs/operations.md).
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

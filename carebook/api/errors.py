@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from carebook.core import outage
 from carebook.core.errors import (
     DomainError,
     IllegalTransition,
@@ -16,6 +17,7 @@ from carebook.core.errors import (
     SlotUnavailable,
 )
 from carebook.core.idempotency import answer_errors_with
+from carebook.core.outage import database_unavailable, outage_noted
 from carebook.core.schemas import ApiError
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,9 @@ def field_errors(errors: list[dict]) -> list[dict]:
 
 def exception_to_response(exc: Exception) -> tuple[int, dict, dict[str, str]] | None:
     """(status, body, headers) for an exception we answer ourselves, or None."""
+    if database_unavailable(exc):
+        outage_noted(exc)
+        return 503, error_body(outage.MESSAGE, "unavailable"), outage.retry_after()
     if isinstance(exc, DomainError):
         return domain_status(exc), error_body(exc.message, exc.code), {}
     if isinstance(exc, ValidationError):

@@ -10,7 +10,6 @@ second transaction records its reference. Repeating either step changes nothing.
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 
 from carebook.accounts.models import User
@@ -26,6 +25,7 @@ from carebook.billing.providers import PaymentProvider, provider_get
 from carebook.billing.selectors import booking_chain, settlement_refund
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.core.timeutils import now as utcnow
+from carebook.core.transactions import atomic_write
 
 ZERO = Decimal("0.00")
 
@@ -134,7 +134,7 @@ def credit_note_write(
     return note
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def settlement_open(*, history_id: int, now: datetime | None = None) -> CreditNote | None:
     """Credit what the clinic's policy gives back for a visit that ended with this change.
 
@@ -169,7 +169,7 @@ def settlement_open(*, history_id: int, now: datetime | None = None) -> CreditNo
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def refund_record(*, note: CreditNote, reference: str, now: datetime | None = None) -> CreditNote:
     """Record the gateway's refund reference on a pending credit note (once)."""
     note = CreditNote.objects.select_for_update().get(pk=note.pk)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
@@ -41,6 +40,7 @@ from carebook.clinic.models import Clinic
 from carebook.clinic.policy import clinic_policy_update
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
+from carebook.core.transactions import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoi
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def invoice_issue(
     *, appointment: Appointment, by: User | None, now: datetime | None = None
 ) -> Invoice:
@@ -128,7 +128,7 @@ def invoice_issue(
     return _issue(appointment=appointment, by=by, now=now or utcnow())
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def payment_record(
     *,
     invoice: Invoice,
@@ -182,7 +182,7 @@ def _lock_hold(appointment: Appointment, by: User, now: datetime) -> Appointment
     return appointment
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def payment_start(
     *,
     appointment: Appointment,
@@ -211,7 +211,7 @@ def payment_start(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def payment_complete(
     *,
     payment: Payment,
@@ -312,7 +312,7 @@ def settle_after_change(*, history: AppointmentHistory) -> None:
         tasks.settle_appointment.enqueue(history_id=history.pk)
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def _credit_note_open(
     *, invoice: Invoice, amount: Decimal | None, reason: str, by: User, now: datetime
 ) -> CreditNote:
@@ -361,7 +361,7 @@ def credit_note_issue(
         return note
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def billing_settings_update(
     *, settings: BillingSettings, by: User, payment_at_booking: bool | None = None
 ) -> BillingSettings:

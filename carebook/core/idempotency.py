@@ -1,9 +1,13 @@
 """Idempotency-Key: a retried POST gets the first answer instead of doing the work twice.
 
-The key is claimed in its own committed row before the work starts, so concurrent web processes
-see it: a replay returns the stored response, the same key with another body is refused (422),
-and the same key while the first request still runs is refused (409). The REST routers use
-`idempotent`; the FHIR door calls `run_once` with its own rendering.
+The request runs in one transaction (`request_transaction`) that also stores its answer, so after
+a crash at any point a retry either replays the committed answer or finds nothing and runs
+afresh. "Still running" is a lock the live request holds: on PostgreSQL a transaction-level
+advisory lock on the (user, key) pair, taken without waiting (a second request with the key is
+told 409 at once); on SQLite the write transaction itself (`BEGIN IMMEDIATE`: the second waits,
+then replays). A dead request's lock dies with its connection, so its key is free at once.
+The same key with another body is refused (422). The REST routers use `idempotent`; the FHIR
+door calls `run_once` with its own rendering.
 """
 
 import functools
@@ -11,27 +15,26 @@ import hashlib
 import inspect
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Status
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel
 
+from carebook.core import faults
 from carebook.core.models import IdempotencyRecord
 from carebook.core.schemas import ApiError
 from carebook.core.timeutils import now as utcnow
+from carebook.core.transactions import request_transaction
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
-
-# A request that has been "in progress" this long died with its process; its key is free again.
-STALE_IN_PROGRESS = timedelta(minutes=10)
 
 ErrorAnswer = Callable[[Exception], tuple[int, Any, dict[str, str]] | None]
 
@@ -47,62 +50,27 @@ class IdempotencyConflict(Exception):
         super().__init__("reused" if reused else "in progress")
 
 
+class _NotKept(Exception):
+    """A server error answer: the whole request rolls back and the key stays free."""
+
+    def __init__(self, status: int, text: str):
+        self.status, self.text = status, text
+
+
 def idempotency_ttl() -> timedelta:
     return timedelta(hours=getattr(settings, "CAREBOOK_IDEMPOTENCY_HOURS", 24))
 
 
-def idempotency_begin(
-    *, user: AbstractBaseUser, key: str, request_hash: str, now: datetime | None = None
-) -> IdempotencyRecord:
-    """Claim `key` for this request, or return the finished record to replay.
-
-    Raises IdempotencyConflict when the key belongs to another request or is still running.
-    """
-    now = now or utcnow()
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, request_hash=request_hash
-                )
-        except IntegrityError:
-            pass
-        else:
-            # Keys past their lifetime answer nothing any more; clear them out as we go.
-            IdempotencyRecord.objects.filter(created_at__lt=now - idempotency_ttl()).delete()
-            return record
-        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if record is None:
-            continue  # deleted between our insert and our read; try again
-        expired = record.created_at < now - idempotency_ttl()
-        stale = (
-            record.state == IdempotencyRecord.State.IN_PROGRESS
-            and record.updated_at < now - STALE_IN_PROGRESS
+def _key_lock(user_id: int, key: str) -> bool:
+    """Hold the (user, key) lock until this transaction ends; False if a live request has it."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite: this IMMEDIATE transaction already excludes every other writer
+    digest = hashlib.sha256(f"idempotency:{user_id}:{key}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
         )
-        if expired or stale:
-            IdempotencyRecord.objects.filter(pk=record.pk, updated_at=record.updated_at).delete()
-            continue
-        if record.request_hash != request_hash:
-            raise IdempotencyConflict(reused=True)
-        if record.state == IdempotencyRecord.State.IN_PROGRESS:
-            raise IdempotencyConflict(reused=False)
-        return record
-    raise IdempotencyConflict(reused=False)
-
-
-def idempotency_finish(*, record: IdempotencyRecord, status: int, body: str) -> None:
-    record.state = IdempotencyRecord.State.DONE
-    record.response_status = status
-    record.response_body = body
-    record.save(update_fields=["state", "response_status", "response_body", "updated_at"])
-
-
-def idempotency_abandon(*, record: IdempotencyRecord) -> None:
-    """Free the key after an unexpected failure, so the client may simply retry."""
-    IdempotencyRecord.objects.filter(pk=record.pk).delete()
-
-
-# Running a request once --------------------------------------------------------------------------
+        return cursor.fetchone()[0]
 
 
 def request_fingerprint(request: HttpRequest) -> str:
@@ -150,29 +118,42 @@ def run_once(
 
     Returns (status, the body as `render` writes it, replayed). The text is stored, so a replay is
     byte for byte the first answer. Raises ApiError for a reused or busy key. Answers below 500
-    are kept; after a server error or an exception the key is freed for a retry.
+    commit with the work; a server error or an exception rolls both back, leaving the key free.
     """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ApiError(
             422, f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} characters.", "invalid_input"
         )
+    fingerprint = request_fingerprint(request)
     try:
-        record = idempotency_begin(user=user, key=key, request_hash=request_fingerprint(request))
+        with request_transaction():
+            if not _key_lock(user.pk, key):
+                raise IdempotencyConflict(reused=False)
+            now = utcnow()
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is not None and record.created_at >= now - idempotency_ttl():
+                if record.request_hash != fingerprint:
+                    raise IdempotencyConflict(reused=True)
+                return record.response_status, record.response_body, True
+            status, body = work()
+            text = render(body)
+            if status >= 500:
+                raise _NotKept(status, text)
+            # Keys past their lifetime answer nothing any more; clear them out as we go.
+            IdempotencyRecord.objects.filter(created_at__lt=now - idempotency_ttl()).delete()
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                request_hash=fingerprint,
+                response_status=status,
+                response_body=text,
+            )
+        faults.crash_point("after_commit")
+        return status, text, False
+    except _NotKept as answer:
+        return answer.status, answer.text, False
     except IdempotencyConflict as exc:
         raise conflict_error(exc) from exc
-    if record.state == IdempotencyRecord.State.DONE:
-        return record.response_status, record.response_body, True
-    try:
-        status, body = work()
-        text = render(body)
-    except BaseException:
-        idempotency_abandon(record=record)
-        raise
-    if status >= 500:
-        idempotency_abandon(record=record)
-    else:
-        idempotency_finish(record=record, status=status, body=text)
-    return status, text, False
 
 
 # The ninja decorator -----------------------------------------------------------------------------

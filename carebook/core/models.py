@@ -7,17 +7,15 @@ from carebook.core.security_log import SecurityEvent, SecurityLogPurge  # noqa: 
 
 
 class IdempotencyRecord(models.Model):
-    """The outcome of one unsafe request made with an Idempotency-Key, per user and key."""
+    """The answer to one unsafe request made with an Idempotency-Key, per user and key.
 
-    class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+    Written in the request's own transaction: it exists exactly when the change it answers does.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(_("key"), max_length=255)
     request_hash = models.CharField(max_length=64)
-    state = models.CharField(_("state"), max_length=16, choices=State, default=State.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField()
     # The body exactly as sent (jsonb would reorder its keys), so a replay is byte-identical.
     response_body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -33,4 +31,4 @@ class IdempotencyRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.key} ({self.state})"
+        return f"{self.key} ({self.response_status})"

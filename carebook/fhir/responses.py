@@ -9,6 +9,7 @@ from django.db import DataError
 from django.http import HttpResponse
 from ninja.errors import HttpError
 
+from carebook.core import outage
 from carebook.core.errors import (
     DomainError,
     IllegalTransition,
@@ -16,6 +17,7 @@ from carebook.core.errors import (
     PermissionDenied,
     SlotUnavailable,
 )
+from carebook.core.outage import database_unavailable, outage_noted
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,9 @@ HTTP_ISSUE_CODES = {
 
 def error_answer(exc: Exception) -> tuple[int, dict, dict[str, str]] | None:
     """(status, OperationOutcome, headers) for a failure we answer ourselves, or None."""
+    if database_unavailable(exc):
+        outage_noted(exc)
+        return 503, outcome("transient", outage.MESSAGE), outage.retry_after()
     if isinstance(exc, FhirError):
         body = outcome(exc.code, exc.diagnostics, expression=exc.expression)
         headers = {"WWW-Authenticate": 'Bearer realm="carebook"'} if exc.status == 401 else {}

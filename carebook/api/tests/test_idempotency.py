@@ -1,10 +1,14 @@
+import hashlib
 from datetime import timedelta
 
+import psycopg
 import pytest
+from django.db import connection
 
 from carebook.api.tests.conftest import book, local_start
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_cancel
+from carebook.core import faults
 from carebook.core.models import IdempotencyRecord
 from carebook.core.timeutils import now as utcnow
 
@@ -33,7 +37,7 @@ def test_replay_returns_the_first_response_and_books_once(world):
     assert first.content == again.content
     assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert Appointment.objects.count() == 1
-    assert IdempotencyRecord.objects.get().state == IdempotencyRecord.State.DONE
+    assert IdempotencyRecord.objects.get().response_status == 201
 
 
 def test_same_json_written_differently_is_the_same_request(world):
@@ -61,31 +65,54 @@ def test_same_key_on_another_endpoint_is_422(world):
     assert post(client, url, {}, "key-1").status_code == 422
 
 
-def test_same_key_while_the_first_still_runs_is_409(world):
+def _key_lock_id(user, key):
+    digest = hashlib.sha256(f"idempotency:{user.pk}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite's writers queue instead")
+def test_same_key_while_the_first_still_runs_is_409_and_free_once_it_dies(world):
     data = payload(world.cal, local_start(3))
     client = world.client("patient")
-    # What the first request leaves behind while it is still working.
-    post(client, "/api/v1/appointments", data, "key-1")
-    record = IdempotencyRecord.objects.get()
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.IN_PROGRESS, response_status=None, response_body=""
-    )
+    # Another process is working on this key: it holds the key's lock.
+    other = psycopg.connect(connection.get_connection_params()["conninfo"], autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s)", [_key_lock_id(world.patient, "key-1")])
     response = post(client, "/api/v1/appointments", data, "key-1")
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_in_progress"
+    assert not Appointment.objects.exists()
+    other.close()  # it died: its lock went with its connection, and nothing of it committed
+    assert post(client, "/api/v1/appointments", data, "key-1").status_code == 201
 
 
-def test_an_abandoned_in_progress_key_frees_up_after_a_while(world):
+def test_a_crash_after_commit_is_answered_by_replay(world, monkeypatch):
     data = payload(world.cal, local_start(3))
     client = world.client("patient")
-    first = post(client, "/api/v1/appointments", data, "key-1").json()
-    # As if that request had died before answering, and its slot had been freed since.
-    appointment_cancel(appointment=Appointment.objects.get(pk=first["id"]), by=world.staff)
-    IdempotencyRecord.objects.update(
-        state=IdempotencyRecord.State.IN_PROGRESS, updated_at=utcnow() - timedelta(minutes=11)
-    )
+
+    def killed(name):
+        raise SystemExit(f"killed at {name}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(faults, "crash_point", killed)
+        with pytest.raises(SystemExit):
+            post(client, "/api/v1/appointments", data, "key-1")
+    (appointment,) = Appointment.objects.all()
     retried = post(client, "/api/v1/appointments", data, "key-1")
-    assert retried.status_code == 201 and retried.json()["id"] != first["id"]
+    assert retried.status_code == 201 and retried["Idempotent-Replayed"] == "true"
+    assert retried.json()["id"] == appointment.pk
+
+
+def test_the_change_and_its_answer_commit_together(world, monkeypatch):
+    data = payload(world.cal, local_start(3))
+    client = world.client("patient")
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            "carebook.core.idempotency.IdempotencyRecord.objects.create",
+            lambda **kw: (_ for _ in ()).throw(RuntimeError("disk full")),
+        )
+        assert post(client, "/api/v1/appointments", data, "key-1").status_code == 500
+    assert not Appointment.objects.exists() and not IdempotencyRecord.objects.exists()
+    assert post(client, "/api/v1/appointments", data, "key-1").status_code == 201
 
 
 def test_keys_belong_to_their_user(world):
@@ -146,7 +173,9 @@ def test_validation_failures_claim_no_key(world):
 
 
 def test_keys_past_their_lifetime_are_cleared_as_new_ones_come(world):
-    IdempotencyRecord.objects.create(user=world.other_patient, key="old", request_hash="x")
+    IdempotencyRecord.objects.create(
+        user=world.other_patient, key="old", request_hash="x", response_status=201
+    )
     IdempotencyRecord.objects.update(created_at=utcnow() - timedelta(hours=25))
     post(world.client("patient"), "/api/v1/appointments", payload(world.cal, local_start(3)), "new")
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]

@@ -51,7 +51,7 @@ def test_tokens_and_idempotency_records_survive_the_move_and_back():
         expires_at=utcnow() + timedelta(days=1),
     )
     old.get_model("api", "IdempotencyRecord").objects.create(
-        user_id=user.pk, key="k-1", request_hash="h"
+        user_id=user.pk, key="k-1", request_hash="h", state="done", response_status=201
     )
     # A database from before the move knows the token's content type under the api app.
     ContentType.objects.filter(app_label="accounts", model="apitoken").update(app_label="api")

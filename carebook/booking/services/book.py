@@ -31,6 +31,7 @@ from carebook.core.errors import (
 from carebook.core.locking import lock
 from carebook.core.timeutils import ensure_aware
 from carebook.core.timeutils import now as utcnow
+from carebook.core.transactions import atomic_write
 from carebook.scheduling import engine
 from carebook.scheduling.models import BookingRules
 from carebook.scheduling.selectors import rules_to_engine
@@ -206,7 +207,7 @@ def _release_expired_holds(*, practitioner: Practitioner, patient: User, now: da
         )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_book(
     *,
     patient: User,
@@ -238,7 +239,7 @@ def appointment_book(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_hold(
     *,
     patient: User,
@@ -299,7 +300,7 @@ def hold_convert(
     return appointment
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_book_held(
     *, appointment: Appointment, by: User, now: datetime | None = None
 ) -> Appointment:

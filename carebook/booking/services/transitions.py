@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
@@ -13,6 +12,7 @@ from carebook.booking.status import TRANSITIONS, party_of
 from carebook.clinic.models import Location, Service
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.timeutils import now as utcnow
+from carebook.core.transactions import atomic_write
 from carebook.scheduling.models import BookingRules
 
 
@@ -80,7 +80,7 @@ _ACTION_WORDS = {
 }
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_confirm(
     *, appointment: Appointment, by: User, now: datetime | None = None
 ) -> Appointment:
@@ -89,7 +89,7 @@ def appointment_confirm(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_reject(
     *, appointment: Appointment, by: User, reason: str, now: datetime | None = None
 ) -> Appointment:
@@ -98,7 +98,7 @@ def appointment_reject(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_cancel(
     *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
 ) -> Appointment:
@@ -111,7 +111,7 @@ def appointment_cancel(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_complete(
     *, appointment: Appointment, by: User, now: datetime | None = None
 ) -> Appointment:
@@ -120,7 +120,7 @@ def appointment_complete(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_mark_no_show(
     *, appointment: Appointment, by: User, now: datetime | None = None
 ) -> Appointment:
@@ -129,7 +129,7 @@ def appointment_mark_no_show(
     )
 
 
-@transaction.atomic(durable=True)
+@atomic_write
 def appointment_reschedule(
     *,
     appointment: Appointment,

@@ -1,7 +1,6 @@
 import hashlib
 from datetime import timedelta
 
-import psycopg
 import pytest
 from django.db import connection
 
@@ -75,7 +74,8 @@ def test_same_key_while_the_first_still_runs_is_409_and_free_once_it_dies(world)
     data = payload(world.cal, local_start(3))
     client = world.client("patient")
     # Another process is working on this key: it holds the key's lock.
-    other = psycopg.connect(connection.get_connection_params()["conninfo"], autocommit=True)
+    other = connection.get_new_connection(connection.get_connection_params())
+    other.autocommit = True
     other.execute("SELECT pg_advisory_lock(%s)", [_key_lock_id(world.patient, "key-1")])
     response = post(client, "/api/v1/appointments", data, "key-1")
     assert response.status_code == 409

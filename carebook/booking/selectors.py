@@ -65,7 +65,9 @@ def appointment_visible_to(user: User, *, door: str = "", path: str = "") -> Que
     qs = (
         ReasonsReadQuerySet(model=Appointment)
         .reasons_read_by(user, door=door, path=path)
-        .select_related("patient", "practitioner__user", "location", "service")
+        .select_related(
+            "patient", "practitioner__user", "practitioner__booking_rules", "location", "service"
+        )
     )
     if not user.is_authenticated or not user.is_active:
         return qs.none()

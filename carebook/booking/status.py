@@ -1,8 +1,13 @@
 """The appointment status machine: which action moves which status, and who may take it."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils.translation import gettext as _
 
 from carebook.booking.models import Appointment
+from carebook.core.timeutils import now as utcnow
+from carebook.scheduling.models import BookingRules
 
 S = Appointment.Status
 
@@ -55,10 +60,56 @@ def party_of(appointment: Appointment, user) -> str | None:
     return None
 
 
-def allowed_actions(appointment: Appointment, user) -> list[str]:
+_ACTION_WORDS = {
+    "confirm": "confirmed",
+    "reject": "rejected",
+    "cancel": "cancelled",
+    "complete": "completed",
+    "no_show": "marked as a no-show",
+}
+
+
+def cancellation_cutoff_hours(appointment: Appointment) -> int:
+    rules = getattr(appointment.practitioner, "booking_rules", None)
+    if rules is not None:
+        return rules.cancellation_cutoff_hours
+    return BookingRules._meta.get_field("cancellation_cutoff_hours").default
+
+
+def transition_refusal(
+    appointment: Appointment, action: str, party: str | None, *, now: datetime
+) -> str | None:
+    """Why `party` may not take `action` on this appointment now, or None when they may.
+
+    The one place the rule is decided: the service raises on it, and the doors offer only
+    the actions it allows.
+    """
+    transition = TRANSITIONS[action]
+    if party is None or party not in transition.parties:
+        return _("You cannot do that.")
+    if appointment.status not in transition.sources:
+        return _("A %(status)s appointment cannot be %(action)s.") % {
+            "status": appointment.get_status_display().lower(),
+            "action": _ACTION_WORDS[action],
+        }
+    if transition.after_start_only and now < appointment.start:
+        return _("This can only be recorded once the appointment has started.")
+    if action == "cancel" and party == "patient":
+        hours = cancellation_cutoff_hours(appointment)
+        if now > appointment.start - timedelta(hours=hours):
+            return _(
+                "Appointments can be cancelled online until %(hours)d hours before they "
+                "start. Please call the clinic."
+            ) % {"hours": hours}
+    return None
+
+
+def allowed_actions(appointment: Appointment, user, *, now: datetime | None = None) -> list[str]:
+    """The actions `user` may take on this appointment now: exactly those the service accepts."""
     party = party_of(appointment, user)
+    now = now or utcnow()
     return [
         name
-        for name, t in TRANSITIONS.items()
-        if party in t.parties and appointment.status in t.sources
+        for name in TRANSITIONS
+        if transition_refusal(appointment, name, party, now=now) is None
     ]

@@ -1,6 +1,6 @@
 """Status changes of an existing appointment, through the status machine."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 
@@ -8,12 +8,11 @@ from carebook.accounts.models import User
 from carebook.booking.models import Appointment
 from carebook.booking.services.book import book_slot
 from carebook.booking.services.history import history_record
-from carebook.booking.status import TRANSITIONS, party_of
+from carebook.booking.status import TRANSITIONS, party_of, transition_refusal
 from carebook.clinic.models import Location, Service
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
-from carebook.scheduling.models import BookingRules
 
 
 def _transition(
@@ -32,30 +31,9 @@ def _transition(
         .get(pk=appointment.pk)
     )
     party = party_of(appointment, by)
-    if party is None or party not in transition.parties:
-        raise PermissionDenied()
-    if appointment.status not in transition.sources:
-        raise IllegalTransition(
-            _("A %(status)s appointment cannot be %(action)s.")
-            % {"status": appointment.get_status_display().lower(), "action": _ACTION_WORDS[action]}
-        )
-    if transition.after_start_only and now < appointment.start:
-        raise IllegalTransition(_("This can only be recorded once the appointment has started."))
-    if action == "cancel" and party == "patient":
-        rules = getattr(appointment.practitioner, "booking_rules", None)
-        cutoff_hours = (
-            rules.cancellation_cutoff_hours
-            if rules
-            else BookingRules._meta.get_field("cancellation_cutoff_hours").default
-        )
-        if now > appointment.start - timedelta(hours=cutoff_hours):
-            raise IllegalTransition(
-                _(
-                    "Appointments can be cancelled online until %(hours)d hours before they "
-                    "start. Please call the clinic."
-                )
-                % {"hours": cutoff_hours}
-            )
+    refusal = transition_refusal(appointment, action, party, now=now)
+    if refusal is not None:
+        raise PermissionDenied() if party not in transition.parties else IllegalTransition(refusal)
     if action == "reject" and not reason.strip():
         raise InvalidInput(_("Please give a reason for rejecting."))
     from_status = appointment.status
@@ -69,15 +47,6 @@ def _transition(
         reason=reason.strip(),
     )
     return appointment
-
-
-_ACTION_WORDS = {
-    "confirm": "confirmed",
-    "reject": "rejected",
-    "cancel": "cancelled",
-    "complete": "completed",
-    "no_show": "marked as a no-show",
-}
 
 
 @atomic_write

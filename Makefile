@@ -25,7 +25,7 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python manage.py db_worker & \
+	while true; do $(BIN)/python manage.py worker; echo "task worker stopped; restarting"; sleep 1; done & \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/carebook

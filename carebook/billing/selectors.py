@@ -171,7 +171,7 @@ def financial_years() -> list[str]:
 
 # The changes that end a visit which may have been paid for. A reschedule is not one: the moved
 # visit keeps the invoice and the payment.
-SETTLED_ACTIONS = frozenset({"cancel", "reject", "hold_expired", "no_show"})
+SETTLED_ACTIONS = frozenset({"cancel", "reject", "hold_expired", "no_show", "expired"})
 
 
 def paid_visit_ended(history: AppointmentHistory) -> bool:
@@ -208,6 +208,8 @@ def settlement_refund(
         return None
     if history.action == "reject":
         return Refund(refundable, _("The clinic declined the appointment request."))
+    if history.action == "expired":
+        return Refund(refundable, _("The request expired before the clinic answered it."))
     if history.action == "hold_expired":
         return Refund(refundable, _("The slot was released before the booking completed."))
     if history.action == "no_show":

@@ -16,6 +16,7 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
         NO_SHOW = "no_show", _("No-show")
+        EXPIRED = "expired", _("Expired")
 
     # Statuses that keep the slot. A hold keeps it only until `held_until`; an expired hold is
     # released by the next booking that needs its time (see booking.services).

@@ -1,11 +1,12 @@
-"""Booking's background work: keeping each practitioner's stored next free start current."""
+"""Booking's background work: the stored next free starts, and ending what waited too long."""
 
 from datetime import timedelta
 
 from django_tasks import TaskContext, task
-from django_tasks_db.models import DBTaskResult
 
 from carebook.booking import next_free
+from carebook.booking.services import holds_expire, requests_expire
+from carebook.core.periodic import keep_queued
 from carebook.core.tasks import retried, setting
 from carebook.core.timeutils import now as utcnow
 
@@ -32,11 +33,16 @@ def next_free_changed(practitioner_ids) -> None:
 
 def ensure_sweep_scheduled(*, exclude: str | None = None) -> None:
     """Keep one sweep in the queue, so values that time makes stale are recomputed."""
-    waiting = DBTaskResult.objects.filter(task_path=SWEEP_PATH, status="READY")
-    if exclude:
-        waiting = waiting.exclude(pk=exclude)
-    if not waiting.exists():
-        next_free_sweep.using(run_after=utcnow() + sweep_interval()).enqueue()
+    keep_queued(next_free_sweep, every=sweep_interval(), exclude=exclude)
+
+
+def expiry_interval() -> timedelta:
+    return timedelta(seconds=float(setting("CAREBOOK_EXPIRY_SWEEP_SECONDS", 30)))
+
+
+def ensure_expiry_scheduled(*, exclude: str | None = None) -> None:
+    """Keep one run of `expire_due` in the queue."""
+    keep_queued(expire_due, every=expiry_interval(), exclude=exclude)
 
 
 @task()
@@ -54,3 +60,11 @@ def next_free_sweep(context: TaskContext) -> str:
     ensure_sweep_scheduled(exclude=context.task_result.id)
     stale = next_free.next_free_stale(now=utcnow(), limit=sweep_batch())
     return f"refreshed {next_free.next_free_store(stale)}"
+
+
+@task(takes_context=True)
+def expire_due(context: TaskContext) -> str:
+    """End holds past their time and requests undecided by the clinic's deadline."""
+    ensure_expiry_scheduled(exclude=context.task_result.id)
+    now = utcnow()
+    return f"holds {holds_expire(now=now)}, requests {requests_expire(now=now)}"

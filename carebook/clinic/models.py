@@ -41,6 +41,15 @@ class Clinic(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_("How many slots one patient may hold at once while paying or booking."),
     )
+    request_expiry_hours = models.PositiveSmallIntegerField(
+        _("undecided requests expire (hours before the visit)"),
+        default=2,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text=_(
+            "A request nobody confirmed or rejected expires this long before its start: the "
+            "slot is freed, the patient told and any payment settled. 0: at the start."
+        ),
+    )
 
     class Meta:
         verbose_name = _("clinic")

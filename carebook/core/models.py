@@ -32,3 +32,23 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.response_status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A live task worker says so every few seconds (`manage.py worker`).
+
+    The reaper requeues a task whose worker stopped beating, within a minute instead of
+    waiting out the long timeout that covers workers without a heartbeat.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("task worker heartbeat")
+
+    def __str__(self):
+        return f"{self.worker_id} (seen {self.seen_at:%H:%M:%S})"

@@ -31,6 +31,7 @@ APPOINTMENT_STATUS = {
     S.CANCELLED: "cancelled",
     S.COMPLETED: "fulfilled",
     S.NO_SHOW: "noshow",
+    S.EXPIRED: "cancelled",
 }
 # The carebook statuses each FHIR status stands for (to search by FHIR status).
 STATUS_FROM_FHIR: dict[str, list[str]] = {}
@@ -45,6 +46,7 @@ PRACTITIONER_PARTICIPATION = {
     S.NO_SHOW: "accepted",
     S.REJECTED: "declined",
     S.CANCELLED: "declined",
+    S.EXPIRED: "declined",
 }
 
 STAMP = "%Y%m%d%H%M%S"

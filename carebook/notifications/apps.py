@@ -7,8 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from carebook.core import events
-        from carebook.notifications import services
+        from carebook.core import events, periodic
+        from carebook.notifications import services, tasks
 
         events.subscribe(events.APPOINTMENT_CHANGED, services.notify_appointment_event)
         events.subscribe(
@@ -16,3 +16,4 @@ class NotificationsConfig(AppConfig):
         )
         events.subscribe(events.CONTACT_MESSAGE_RECEIVED, services.notify_staff_contact_message)
         events.subscribe(events.CREDENTIALS_REVOKED, services.calendar_tokens_revoke_on_credentials)
+        periodic.register(tasks.ensure_reaper_scheduled)

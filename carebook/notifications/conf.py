@@ -34,7 +34,12 @@ def running_timeout() -> timedelta:
 
 
 def reap_interval() -> timedelta:
-    return timedelta(seconds=int(_setting("CAREBOOK_TASK_REAP_INTERVAL_SECONDS", 300)))
+    return timedelta(seconds=int(_setting("CAREBOOK_TASK_REAP_INTERVAL_SECONDS", 30)))
+
+
+def worker_dead_after() -> timedelta:
+    """A worker whose heartbeat is older than this is gone; its tasks are queued again."""
+    return timedelta(seconds=int(_setting("CAREBOOK_WORKER_DEAD_AFTER_SECONDS", 30)))
 
 
 def send_timeout() -> int:

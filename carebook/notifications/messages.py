@@ -19,7 +19,7 @@ EMAIL, SMS, IN_APP = Delivery.Channel.EMAIL, Delivery.Channel.SMS, Delivery.Chan
 # History actions that tell someone something. "held", "hold_expired" (a few minutes' API hold)
 # and "reschedule" (the old half of a move; the new appointment's "rescheduled" tells it) do not.
 NOTIFIED_ACTIONS = frozenset(
-    {"booked", "rescheduled", "confirm", "reject", "cancel", "complete", "no_show"}
+    {"booked", "rescheduled", "confirm", "reject", "cancel", "complete", "no_show", "expired"}
 )
 
 
@@ -32,6 +32,7 @@ def _subjects() -> dict[str, str]:
         "cancelled": _("Cancelled: %(practitioner)s, %(short)s"),
         "completed": _("Thank you for your visit to %(practitioner)s"),
         "no_show": _("We missed you: %(practitioner)s, %(short)s"),
+        "expired": _("Request expired: %(practitioner)s, %(short)s"),
         "reminder": _("Reminder: %(practitioner)s, %(short)s"),
         "practitioner_requested": _("New request: %(patient)s, %(short)s"),
         "practitioner_booked": _("New booking: %(patient)s, %(short)s"),
@@ -52,6 +53,10 @@ def _headlines() -> dict[str, str]:
         ),
         "completed": _("Thank you for visiting %(practitioner)s. Tell us how it went."),
         "no_show": _("You missed your appointment with %(practitioner)s on %(short)s."),
+        "expired": _(
+            "Your request to see %(practitioner)s on %(short)s was not answered in time, so it "
+            "has expired and the time is free again. Please choose another time."
+        ),
         "reminder": _("Reminder: %(service)s with %(practitioner)s, %(short)s."),
         "practitioner_requested": _("New request from %(patient)s for %(short)s."),
         "practitioner_booked": _("New booking: %(patient)s on %(short)s."),
@@ -160,6 +165,8 @@ def _event_plans(history: AppointmentHistory) -> list[_Plan]:
         plans.append(_Plan(patient, "completed", (EMAIL, IN_APP)))
     elif action == "no_show":
         plans.append(_Plan(patient, "no_show", (EMAIL, IN_APP)))
+    elif action == "expired":
+        plans.append(_Plan(patient, "expired", (EMAIL, SMS, IN_APP)))
     return plans
 
 

@@ -14,9 +14,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django_tasks import TaskContext, task
-from django_tasks_db.models import DBTaskResult
 
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.core.periodic import keep_queued
 from carebook.core.tasks import max_attempts, retried
 from carebook.core.timeutils import now as utcnow
 from carebook.notifications import conf, messages, reaper, selectors, sms
@@ -247,11 +247,7 @@ REAPER_PATH = "carebook.notifications.tasks.reap_stuck_tasks"
 
 def ensure_reaper_scheduled(*, exclude: str | None = None) -> None:
     """Keep one reaper run in the queue, so stuck tasks are found without a cron job."""
-    waiting = DBTaskResult.objects.filter(task_path=REAPER_PATH, status="READY")
-    if exclude:
-        waiting = waiting.exclude(pk=exclude)
-    if not waiting.exists():
-        reap_stuck_tasks.using(run_after=utcnow() + conf.reap_interval()).enqueue()
+    keep_queued(reap_stuck_tasks, every=conf.reap_interval(), exclude=exclude)
 
 
 @task(takes_context=True)

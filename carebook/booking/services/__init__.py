@@ -9,6 +9,7 @@ from carebook.booking.services.book import (
     hold_duration,
     hold_release,
 )
+from carebook.booking.services.expiry import holds_expire, requests_expire
 from carebook.booking.services.history import history_record
 from carebook.booking.services.transitions import (
     appointment_cancel,
@@ -31,6 +32,8 @@ __all__ = [
     "appointment_reschedule",
     "book_slot",
     "history_record",
+    "holds_expire",
+    "requests_expire",
     "hold_convert",
     "hold_duration",
     "hold_release",

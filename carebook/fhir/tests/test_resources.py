@@ -29,8 +29,9 @@ def test_the_status_mapping_is_the_agreed_one():
         "cancelled": "cancelled",
         "completed": "fulfilled",
         "no_show": "noshow",
+        "expired": "cancelled",
     }
-    assert sorted(STATUS_FROM_FHIR["cancelled"]) == ["cancelled", "rejected"]
+    assert sorted(STATUS_FROM_FHIR["cancelled"]) == ["cancelled", "expired", "rejected"]
 
 
 def test_slot_ids_round_trip_and_are_valid_fhir_ids():

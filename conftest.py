@@ -27,3 +27,9 @@ def vendor():
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that check hashing ask for it explicitly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _sent_journal_per_test(settings, tmp_path):
+    """Each test its own journal of accepted messages (ids repeat across test databases)."""
+    settings.CAREBOOK_SENT_JOURNAL_DIR = tmp_path / "sent"

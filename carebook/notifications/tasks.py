@@ -19,7 +19,7 @@ from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.core.periodic import keep_queued
 from carebook.core.tasks import max_attempts, retried
 from carebook.core.timeutils import now as utcnow
-from carebook.notifications import conf, messages, reaper, selectors, sms
+from carebook.notifications import conf, journal, messages, reaper, selectors, sms
 from carebook.notifications.models import Delivery, Notification, Reminder
 
 logger = logging.getLogger(__name__)
@@ -226,6 +226,12 @@ def send_delivery(delivery_id: int, attempt: int = 1) -> str:
         )
         return "being sent elsewhere"
     delivery = Delivery.objects.get(pk=delivery_id)
+    if delivery.attempts > 1 and journal.knows(delivery):
+        # Accepted by the server before a crash kept us from recording it: never twice.
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=SENT, sent_at=utcnow(), claimed_until=None, last_error=""
+        )
+        return "already accepted (journal)"
     try:
         _send(delivery)
     except Exception as exc:
@@ -236,6 +242,10 @@ def send_delivery(delivery_id: int, attempt: int = 1) -> str:
             claimed_until=None,
         )
         raise
+    try:
+        journal.record(journal.entry(delivery))
+    except OSError:
+        logger.exception("Could not journal delivery %s (a restore may resend it)", delivery.pk)
     Delivery.objects.filter(pk=delivery_id).update(
         status=SENT, sent_at=utcnow(), claimed_until=None, last_error=""
     )

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: run serve worker test lint format bench install migrate demo clean
+.PHONY: run serve worker test lint format bench chaos install migrate demo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -65,6 +65,13 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+## Fault injection (docs/reliability.md): kill -9 and database crashes under booking load,
+## on a throwaway PostgreSQL cluster and a SQLite file; about 5 minutes. CHAOS_SECONDS=30 for
+## the short run CI makes.
+CHAOS_SECONDS ?= 120
+chaos: install
+	$(BIN)/python chaos/run.py --seconds $(CHAOS_SECONDS)
 
 clean:
 	rm -rf $(VENV) var

@@ -21,4 +21,5 @@ max_requests_jitter = 200
 SHM = "/dev/shm"  # noqa: S108 - gunicorn's own advice for its worker heartbeat files
 worker_tmp_dir = SHM if os.path.isdir(SHM) else None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+# Access log: set CAREBOOK_ACCESS_LOG=- for stdout (the proxy usually keeps one already).
+accesslog = os.environ.get("CAREBOOK_ACCESS_LOG") or None

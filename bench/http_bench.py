@@ -30,7 +30,7 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving carebook on a loopback port; stopped by `close()`."""
 
-    def __init__(self, database_url: str, workers: int = 2):
+    def __init__(self, database_url: str, workers: int = 2, task_worker: bool = False):
         self.port = _free_port()
         env = {
             **os.environ,
@@ -61,6 +61,15 @@ class Server:
             ],
             cwd=ROOT,
             env=env,
+        )
+        # As in production, a task worker keeps derived state current (the directory's stored
+        # next free starts go stale as time passes their notice; its sweep recomputes them).
+        self.tasks = (
+            subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                [sys.executable, "manage.py", "worker"], cwd=ROOT, env=env
+            )
+            if task_worker
+            else None
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -102,11 +111,14 @@ class Server:
         return sorted(pids)
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        for proc in (self.proc, self.tasks):
+            if proc is None:
+                continue
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def _run_clients(clients: int, work) -> float:

@@ -326,7 +326,7 @@ def run_worst(database_url: str, single, directory) -> dict:
     world = worst_request.bench_world(single, directory)
     store_next_free(None)  # the server runs on the real clock
     connection.close()
-    server = Server(database_url, workers=2)
+    server = Server(database_url, workers=2, task_worker=True)
     try:
         result = worst_request.run(server, world)
     finally:

@@ -25,6 +25,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -375,6 +376,60 @@ def faults_sqlite(stack: Stack, seconds: float, log: Counter) -> None:
 FAULTS = "after_commit:0.03"
 
 
+def drained_report(stack: Stack, acknowledged: Path, *, wait: float = 120) -> dict:
+    """The database's account once every due task and message is done (or `wait` ran out)."""
+    deadline = time.monotonic() + wait
+    while True:
+        report = json.loads(
+            subprocess.run(  # noqa: S603
+                [PY, str(ROOT / "chaos" / "django_side.py"), "check", str(acknowledged)],
+                cwd=ROOT,
+                env=stack.env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        drained = report["tasks_due"] == 0 and report["emails_by_status"]["queued"] == 0
+        if drained or time.monotonic() > deadline:
+            return report
+        time.sleep(2)
+
+
+def backup(cluster: Cluster | None, base: Path) -> None:
+    """The documented backup (docs/operations.md), taken while the clinic is busy."""
+    if cluster:
+        subprocess.run(  # noqa: S603
+            [str(cluster.bin / "pg_dump"), "-Fc", "-h", "127.0.0.1", "-p", str(cluster.port)]
+            + ["-U", "postgres", "-f", str(base / "backup.dump"), "chaos"],
+            check=True,
+            capture_output=True,
+        )
+    else:
+        with (
+            sqlite3.connect(base / "chaos.sqlite3") as live,
+            sqlite3.connect(base / "backup.sqlite3") as copy,
+        ):
+            live.backup(copy)
+
+
+def restore(cluster: Cluster | None, base: Path) -> None:
+    """The documented restore: the backup replaces the database (everything stopped)."""
+    if cluster:
+        admin = ["-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres"]
+        for tool, *args in (
+            ("dropdb", "--force", "chaos"),
+            ("createdb", "chaos"),
+            ("pg_restore", "-d", "chaos", str(base / "backup.dump")),
+        ):
+            command = [str(cluster.bin / tool), *admin, *args]
+            subprocess.run(command, check=True, capture_output=True)  # noqa: S603
+    else:
+        for suffix in ("-wal", "-shm"):
+            (base / f"chaos.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(base / "backup.sqlite3", base / "chaos.sqlite3")
+
+
 def run_round(name: str, base: Path, seconds: float, clients: int, *, postgres: bool) -> dict:
     say(f"== {name}")
     inbox = Inbox()
@@ -384,6 +439,7 @@ def run_round(name: str, base: Path, seconds: float, clients: int, *, postgres: 
     url = cluster.url if cluster else f"sqlite:///{base / 'chaos.sqlite3'}"
     stack = Stack(base, url, smtp.port, task_workers=2 if postgres else 1)
     faults_log: Counter = Counter()
+    acknowledged = base / "acknowledged.json"
     try:
         stack.manage("migrate", "--no-input")
         world_file = base / "world.json"
@@ -406,35 +462,18 @@ def run_round(name: str, base: Path, seconds: float, clients: int, *, postgres: 
             )
         else:
             faults = threading.Thread(target=faults_sqlite, args=(stack, seconds, faults_log))
+        backup_timer = threading.Timer(seconds * 0.75, backup, args=(cluster, base))
         say(f"booking for {seconds:.0f} s with {clients} clients under faults")
         faults.start()
+        backup_timer.start()
         load.run(seconds)
         faults.join()
-        (base / "acknowledged.json").write_text(json.dumps(load.acknowledged))
+        backup_timer.join()
+        acknowledged.write_text(json.dumps(load.acknowledged))
         say("load stopped; waiting for every message to go out")
-        deadline = time.monotonic() + 120
-        while True:
-            report = json.loads(
-                subprocess.run(  # noqa: S603
-                    [
-                        PY,
-                        str(ROOT / "chaos" / "django_side.py"),
-                        "check",
-                        str(base / "acknowledged.json"),
-                    ],
-                    cwd=ROOT,
-                    env=stack.env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                ).stdout
-            )
-            drained = report["tasks_due"] == 0 and report["emails_by_status"]["queued"] == 0
-            if drained or time.monotonic() > deadline:
-                break
-            time.sleep(2)
-        received = inbox.ids
+        report = drained_report(stack, acknowledged)
         ids = report.pop("message_ids")
+        received = Counter(inbox.ids)
         result = {
             "round": name,
             "faults": dict(faults_log),
@@ -443,6 +482,21 @@ def run_round(name: str, base: Path, seconds: float, clients: int, *, postgres: 
             **report,
             "emails_not_received": sum(1 for i in ids if received[i] == 0),
             "emails_received_twice": sum(1 for i in ids if received[i] > 1),
+        }
+        say("restoring the backup taken during the run; reconcile_sent; worker again")
+        stack.stop()
+        restore(cluster, base)
+        reconciled = stack.manage("reconcile_sent").stdout.decode().strip()
+        stack.task_workers = []
+        for _ in range(stack.wanted_task_workers):
+            stack.start_task_worker()
+        after = drained_report(stack, acknowledged, wait=60)
+        after.pop("message_ids")
+        result["restore"] = {
+            "reconcile_sent": reconciled,
+            "tasks_due": after["tasks_due"],
+            "emails_queued": after["emails_by_status"]["queued"],
+            "emails_sent_again": sum(inbox.ids.values()) - sum(received.values()),
         }
         return result
     finally:
@@ -480,6 +534,10 @@ def verdicts(result: dict) -> list[tuple[str, bool]]:
             result["emails_received_twice"] <= kills,
         ),
         ("some bookings were acknowledged", result["acknowledged"] > 0),
+        (
+            "a restored backup sends nothing already sent",
+            result["restore"]["emails_sent_again"] == 0 and result["restore"]["emails_queued"] == 0,
+        ),
     ]
 
 

@@ -14,7 +14,7 @@ SWEEP_PATH = "carebook.booking.tasks.next_free_sweep"
 
 
 def sweep_interval() -> timedelta:
-    return timedelta(seconds=float(setting("CAREBOOK_NEXT_FREE_SWEEP_SECONDS", 60)))
+    return timedelta(seconds=float(setting("CAREBOOK_NEXT_FREE_SWEEP_SECONDS", 30)))
 
 
 def sweep_batch() -> int:

@@ -437,7 +437,7 @@ def run_round(name: str, base: Path, seconds: float, clients: int, *, postgres: 
     smtp.start()
     cluster = Cluster(base) if postgres else None
     url = cluster.url if cluster else f"sqlite:///{base / 'chaos.sqlite3'}"
-    stack = Stack(base, url, smtp.port, task_workers=2 if postgres else 1)
+    stack = Stack(base, url, smtp.port, task_workers=2)
     faults_log: Counter = Counter()
     acknowledged = base / "acknowledged.json"
     try:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "carebook.api",
     "carebook.fhir",
     "carebook.practice",
+    "carebook.reports",
     "carebook.office",
     "carebook.web",
     "carebook.notifications",

@@ -11,6 +11,7 @@ from carebook.booking import api as booking
 from carebook.clinic import api as clinic
 from carebook.core.headers import swagger_csp
 from carebook.records import api as records
+from carebook.reports import api as reports
 
 DESCRIPTION = """
 Book appointments at a carebook clinic.
@@ -33,6 +34,7 @@ OPERATION_ID_ROUTER = {
     "appointments": "booking",
     "invoices": "billing",
     "prescriptions": "records",
+    "reports": "reports",
 }
 
 
@@ -60,3 +62,4 @@ api.add_router("/appointments", booking.router)
 api.add_router("/appointments", billing.payments)
 api.add_router("/invoices", billing.router)
 api.add_router("/prescriptions", records.router)
+api.add_router("/reports", reports.router)

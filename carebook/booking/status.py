@@ -113,3 +113,8 @@ def allowed_actions(appointment: Appointment, user, *, now: datetime | None = No
         for name in TRANSITIONS
         if transition_refusal(appointment, name, party, now=now) is None
     ]
+
+
+def action_refusal(appointment: Appointment, user, action: str, *, now: datetime | None = None):
+    """Why `user` may not take `action` here now (for a page to say so), or None."""
+    return transition_refusal(appointment, action, party_of(appointment, user), now=now or utcnow())

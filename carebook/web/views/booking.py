@@ -15,7 +15,7 @@ from carebook.booking import services
 from carebook.booking.availability import slots_free
 from carebook.booking.picker import picker_from_params
 from carebook.booking.selectors import appointment_get_for, appointment_list_for_patient
-from carebook.booking.status import allowed_actions
+from carebook.booking.status import action_refusal, allowed_actions
 from carebook.clinic.models import Service
 from carebook.clinic.selectors import practitioner_locations, practitioners_bookable
 from carebook.core.errors import DomainError, SlotUnavailable
@@ -147,7 +147,9 @@ def my_appointments(request):
     upcoming = list(appointment_list_for_patient(user=request.user, upcoming=True, now=now))
     past = list(appointment_list_for_patient(user=request.user, upcoming=False, now=now)[:50])
     for a in upcoming:
-        a.actions = allowed_actions(a, request.user)
+        a.actions = allowed_actions(a, request.user, now=now)
+        if a.is_active and "cancel" not in a.actions:
+            a.cancel_note = action_refusal(a, request.user, "cancel", now=now)
     return render(request, "booking/my_appointments.html", {"upcoming": upcoming, "past": past})
 
 

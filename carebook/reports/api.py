@@ -1,0 +1,87 @@
+"""Reports over REST, staff only: the same selectors the office pages use."""
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from carebook.core.errors import InvalidInput, PermissionDenied
+from carebook.core.schemas import ErrorOut, ValidationErrorOut
+from carebook.reports import selectors
+from carebook.reports.periods import MAX_PERIODS, period_starts
+from carebook.reports.schemas import (
+    AppointmentReportFilters,
+    AppointmentReportOut,
+    PeakHoursOut,
+    ReportFilters,
+)
+
+router = Router(tags=["reports"])
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+
+
+def _checked(request: HttpRequest, filters: ReportFilters) -> selectors.ReportFilters:
+    if not request.auth.is_staff:
+        raise PermissionDenied()
+    if filters.to < filters.from_:
+        raise InvalidInput("'to' is before 'from'.")
+    return selectors.ReportFilters(
+        location_id=filters.location_id,
+        practitioner_id=filters.practitioner_id,
+        specialty=filters.specialty.strip(),
+        service_id=filters.service_id,
+    )
+
+
+@router.get(
+    "/appointments",
+    response={200: AppointmentReportOut, **ERRORS},
+    summary="Appointments per period and status",
+    by_alias=True,
+)
+def appointments_report(request: HttpRequest, filters: Query[AppointmentReportFilters]):
+    """Appointments starting on each location's local dates `from`..`to`, per period."""
+    chosen = _checked(request, filters)
+    starts = period_starts(filters.from_, filters.to, filters.group_by)
+    if len(starts) > MAX_PERIODS[filters.group_by]:
+        raise InvalidInput(
+            f"At most {MAX_PERIODS[filters.group_by]} periods by {filters.group_by}: "
+            "choose a shorter range or a wider grouping."
+        )
+    counts = selectors.appointment_counts(
+        start=filters.from_, end=filters.to, group_by=filters.group_by, filters=chosen
+    )
+    statuses = [str(s) for s in selectors.STATUSES]
+    return {
+        "from": filters.from_,
+        "to": filters.to,
+        "group_by": filters.group_by,
+        "statuses": statuses,
+        "periods": [
+            {
+                "start": key,
+                "counts": {s: counts[key][s] for s in statuses},
+                "total": sum(counts[key].values()),
+            }
+            for key in starts
+        ],
+    }
+
+
+@router.get(
+    "/peak-hours",
+    response={200: PeakHoursOut, **ERRORS},
+    summary="Visits by weekday and local hour",
+    by_alias=True,
+)
+def peak_hours_report(request: HttpRequest, filters: Query[ReportFilters]):
+    """Confirmed and completed visits by weekday x hour, in each location's own time."""
+    chosen = _checked(request, filters)
+    if (filters.to - filters.from_).days > 366 * 5:
+        raise InvalidInput("At most five years.")
+    return {
+        "from": filters.from_,
+        "to": filters.to,
+        "location_id": filters.location_id,
+        "weekdays": WEEKDAYS,
+        "counts": selectors.peak_hours(start=filters.from_, end=filters.to, filters=chosen),
+    }

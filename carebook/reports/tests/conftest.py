@@ -1,0 +1,1 @@
+from carebook.api.tests.conftest import world  # noqa: F401 - the shared clinic

@@ -1,0 +1,71 @@
+"""The report endpoints: staff only, bounded, and the same numbers as the selectors."""
+
+from datetime import date
+
+import pytest
+
+from carebook.api.tests.conftest import book, local_start
+from carebook.reports.selectors import ReportFilters, appointment_counts
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_get_counts_per_period_and_status(world):
+    first = book(world.cal, world.patient, local_start(2, 9))
+    book(world.other_cal, world.other_patient, local_start(2, 10))
+    day = first.start.astimezone(first.location.tz).date()
+    response = world.client("staff").get(
+        "/api/v1/reports/appointments", {"from": str(day), "to": str(day), "group_by": "week"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["from"] == body["to"] == str(day) and body["group_by"] == "week"
+    (period,) = body["periods"]
+    assert period["counts"]["requested"] == 2 and period["total"] == 2
+    selector = appointment_counts(start=day, end=day, group_by="week", filters=ReportFilters())
+    assert {k: v for k, v in period["counts"].items() if v} == dict(selector[date_of(period)])
+    narrowed = world.client("staff").get(
+        "/api/v1/reports/appointments",
+        {"from": str(day), "to": str(day), "practitioner_id": world.cal.practitioner.pk},
+    )
+    assert narrowed.json()["periods"][0]["total"] == 1
+
+
+def date_of(period):
+    return date.fromisoformat(period["start"])
+
+
+@pytest.mark.parametrize("role", ["anonymous", "patient", "practitioner"])
+def test_only_staff(world, role):
+    response = world.client(role).get(
+        "/api/v1/reports/appointments", {"from": "2026-03-01", "to": "2026-03-02"}
+    )
+    assert response.status_code == (401 if role == "anonymous" else 403)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2026-03-02", "to": "2026-03-01"},
+        {"from": "2020-01-01", "to": "2026-03-01", "group_by": "day"},
+        {"from": "2026-03-01", "to": "2026-03-02", "group_by": "year"},
+        {"from": "yesterday", "to": "2026-03-02"},
+    ],
+)
+def test_bad_ranges_are_422(world, params):
+    response = world.client("staff").get("/api/v1/reports/appointments", params)
+    assert response.status_code == 422
+
+
+def test_peak_hours_are_a_week_of_hours_in_local_time(world):
+    visit = book(world.cal, world.patient, local_start(2, 9))
+    world.client("practitioner").post(f"/api/v1/appointments/{visit.pk}/confirm")
+    day = visit.start.astimezone(visit.location.tz).date()
+    body = (
+        world.client("staff")
+        .get("/api/v1/reports/peak-hours", {"from": str(day), "to": str(day)})
+        .json()
+    )
+    assert body["weekdays"][0] == "Monday" and len(body["counts"]) == 7
+    assert all(len(row) == 24 for row in body["counts"])
+    assert body["counts"][day.weekday()][9] == 1 and sum(map(sum, body["counts"])) == 1

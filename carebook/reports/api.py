@@ -7,11 +7,13 @@ from carebook.core.errors import InvalidInput, PermissionDenied
 from carebook.core.schemas import ErrorOut, ValidationErrorOut
 from carebook.reports import selectors
 from carebook.reports.periods import MAX_PERIODS, period_starts
+from carebook.reports.revenue import FIGURES, ZERO, revenue
 from carebook.reports.schemas import (
     AppointmentReportFilters,
     AppointmentReportOut,
     PeakHoursOut,
     ReportFilters,
+    RevenueReportOut,
 )
 
 router = Router(tags=["reports"])
@@ -32,6 +34,16 @@ def _checked(request: HttpRequest, filters: ReportFilters) -> selectors.ReportFi
     )
 
 
+def _periods(filters: AppointmentReportFilters) -> list:
+    starts = period_starts(filters.from_, filters.to, filters.group_by)
+    if len(starts) > MAX_PERIODS[filters.group_by]:
+        raise InvalidInput(
+            f"At most {MAX_PERIODS[filters.group_by]} periods by {filters.group_by}: "
+            "choose a shorter range or a wider grouping."
+        )
+    return starts
+
+
 @router.get(
     "/appointments",
     response={200: AppointmentReportOut, **ERRORS},
@@ -41,12 +53,7 @@ def _checked(request: HttpRequest, filters: ReportFilters) -> selectors.ReportFi
 def appointments_report(request: HttpRequest, filters: Query[AppointmentReportFilters]):
     """Appointments starting on each location's local dates `from`..`to`, per period."""
     chosen = _checked(request, filters)
-    starts = period_starts(filters.from_, filters.to, filters.group_by)
-    if len(starts) > MAX_PERIODS[filters.group_by]:
-        raise InvalidInput(
-            f"At most {MAX_PERIODS[filters.group_by]} periods by {filters.group_by}: "
-            "choose a shorter range or a wider grouping."
-        )
+    starts = _periods(filters)
     counts = selectors.appointment_counts(
         start=filters.from_, end=filters.to, group_by=filters.group_by, filters=chosen
     )
@@ -84,4 +91,24 @@ def peak_hours_report(request: HttpRequest, filters: Query[ReportFilters]):
         "location_id": filters.location_id,
         "weekdays": WEEKDAYS,
         "counts": selectors.peak_hours(start=filters.from_, end=filters.to, filters=chosen),
+    }
+
+
+@router.get(
+    "/revenue",
+    response={200: RevenueReportOut, **ERRORS},
+    summary="Money per period: invoiced with its tax heads, refunded, collected, net",
+    by_alias=True,
+)
+def revenue_report(request: HttpRequest, filters: Query[AppointmentReportFilters]):
+    """On each visit's local day; money and tax are separate figures, never one sum."""
+    chosen = _checked(request, filters)
+    starts = _periods(filters)
+    found = revenue(start=filters.from_, end=filters.to, group_by=filters.group_by, filters=chosen)
+    empty = dict.fromkeys(FIGURES, ZERO) | {"invoices": 0}
+    return {
+        "from": filters.from_,
+        "to": filters.to,
+        "group_by": filters.group_by,
+        "periods": [{"start": key, **found.get(key, empty)} for key in starts],
     }

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
@@ -41,3 +42,23 @@ class PeakHoursOut(Schema):
     location_id: int | None
     weekdays: list[str] = Field(description="Row labels: Monday first.")
     counts: list[list[int]] = Field(description="7 rows (Monday..Sunday) of 24 hourly counts.")
+
+
+class PeriodRevenue(Schema):
+    start: date
+    invoices: int = Field(description="Invoices issued.")
+    taxable: Decimal = Field(description="Fees and charges before tax (INR).")
+    cgst: Decimal
+    sgst: Decimal
+    round_off: Decimal
+    invoiced: Decimal = Field(description="Invoice totals: taxable + tax + round-off.")
+    refunded: Decimal = Field(description="Credit notes issued.")
+    collected: Decimal = Field(description="Payments received.")
+    net: Decimal = Field(description="Invoiced less refunded.")
+
+
+class RevenueReportOut(Schema):
+    from_: date = Field(alias="from")
+    to: date
+    group_by: GroupBy
+    periods: list[PeriodRevenue]

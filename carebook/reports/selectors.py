@@ -34,21 +34,21 @@ class ReportFilters:
 
 
 class _Local(Func):
-    """PostgreSQL: a part of a timestamptz's wall-clock time in its location's zone."""
+    """PostgreSQL: a part of a timestamptz's wall-clock time in the zone another column names."""
 
-    def __init__(self, part: str, output_field):
+    def __init__(self, part: str, output_field, instant="start", time_zone="location__time_zone"):
         self.template = part.replace("LOCAL", "timezone(%(expressions)s)")
-        super().__init__(F("location__time_zone"), F("start"), output_field=output_field)
+        super().__init__(F(time_zone), F(instant), output_field=output_field)
 
 
-def local_date() -> Func:
-    return _Local("CAST(LOCAL AS date)", DateField())
+def local_date(instant="start", time_zone="location__time_zone") -> Func:
+    return _Local("CAST(LOCAL AS date)", DateField(), instant, time_zone)
 
 
-def local_period(group_by: str) -> Func:
+def local_period(group_by: str, instant="start", time_zone="location__time_zone") -> Func:
     if group_by not in GROUPS:
         raise ValueError(group_by)
-    return _Local(f"CAST(date_trunc('{group_by}', LOCAL) AS date)", DateField())
+    return _Local(f"CAST(date_trunc('{group_by}', LOCAL) AS date)", DateField(), instant, time_zone)
 
 
 def local_hour() -> Func:
@@ -73,7 +73,7 @@ def appointments_for(filters: ReportFilters) -> QuerySet[Appointment]:
     return qs
 
 
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """An instant range surely holding every local date start..end of any zone."""
     return (
         datetime.combine(start, time.min, UTC) - WIDEST_OFFSET,
@@ -83,7 +83,7 @@ def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def _rows_in_python(qs: QuerySet[Appointment], start: date, end: date, *fields: str):
     """(local start, *fields) of each appointment whose local date is in range (SQLite)."""
-    lo, hi = _utc_bounds(start, end)
+    lo, hi = utc_bounds(start, end)
     zones = {}
     for ts, tz, *rest in qs.filter(start__gte=lo, start__lt=hi).values_list(
         EpochSeconds("start"), "location__time_zone", *fields
@@ -100,7 +100,7 @@ def appointment_counts(
     qs = appointments_for(filters)
     out: dict[date, Counter] = defaultdict(Counter)
     if connection.vendor == "postgresql":
-        lo, hi = _utc_bounds(start, end)
+        lo, hi = utc_bounds(start, end)
         rows = (
             qs.filter(start__gte=lo, start__lt=hi)
             .annotate(day=local_date())
@@ -123,7 +123,7 @@ def peak_hours(*, start: date, end: date, filters: ReportFilters) -> list[list[i
     qs = appointments_for(filters).filter(status__in=ATTENDED)
     grid = [[0] * 24 for _ in range(7)]
     if connection.vendor == "postgresql":
-        lo, hi = _utc_bounds(start, end)
+        lo, hi = utc_bounds(start, end)
         rows = (
             qs.filter(start__gte=lo, start__lt=hi)
             .annotate(day=local_date())

@@ -69,3 +69,19 @@ def test_peak_hours_are_a_week_of_hours_in_local_time(world):
     assert body["weekdays"][0] == "Monday" and len(body["counts"]) == 7
     assert all(len(row) == 24 for row in body["counts"])
     assert body["counts"][day.weekday()][9] == 1 and sum(map(sum, body["counts"])) == 1
+
+
+def test_revenue_endpoint_answers_every_period_with_money_and_tax_apart(world):
+    response = world.client("staff").get(
+        "/api/v1/reports/revenue", {"from": "2026-03-01", "to": "2026-03-31", "group_by": "week"}
+    )
+    assert response.status_code == 200
+    periods = response.json()["periods"]
+    assert [p["start"] for p in periods][:2] == ["2026-02-23", "2026-03-02"]
+    assert set(periods[0]) >= {"taxable", "cgst", "sgst", "invoiced", "refunded", "net"}
+    assert (
+        world.client("patient")
+        .get("/api/v1/reports/revenue", {"from": "2026-03-01", "to": "2026-03-31"})
+        .status_code
+        == 403
+    )

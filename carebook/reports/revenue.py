@@ -1,0 +1,130 @@
+"""Money per period, on each visit's local day: invoiced (with its tax heads), refunded by
+credit note, collected, net of refunds. Money and tax are never one figure.
+
+An invoice and its credit notes count on the local day (in the visit's zone, snapshotted on
+the invoice) they were issued; a payment on the day it completed, in its location's zone.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
+
+from carebook.billing.models import CreditNote, Invoice, Payment
+from carebook.core.db import EpochSeconds
+from carebook.core.timeutils import zone
+from carebook.reports.periods import period_start
+from carebook.reports.selectors import ReportFilters, local_date, local_period, utc_bounds
+
+ZERO = Decimal("0.00")
+INVOICE_SUMS = {
+    "taxable": "taxable_amount",
+    "cgst": "cgst_amount",
+    "sgst": "sgst_amount",
+    "round_off": "round_off",
+    "invoiced": "total",
+}
+FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net"]
+
+
+def _filtered(qs: QuerySet, filters: ReportFilters, appointment: str) -> QuerySet:
+    """`appointment`: the path from the rows to their appointment."""
+    if filters.location_id:
+        qs = qs.filter(**{f"{appointment}__location_id": filters.location_id})
+    if filters.practitioner_id:
+        qs = qs.filter(**{f"{appointment}__practitioner_id": filters.practitioner_id})
+    if filters.service_id:
+        qs = qs.filter(**{f"{appointment}__service_id": filters.service_id})
+    if filters.specialty:
+        qs = qs.filter(**{f"{appointment}__practitioner__specialties__slug": filters.specialty})
+    return qs
+
+
+def _by_period(
+    qs: QuerySet,
+    *,
+    instant: str,
+    time_zone: str,
+    sums: dict[str, str],
+    start: date,
+    end: date,
+    group_by: str,
+) -> dict[date, dict[str, Decimal | int]]:
+    """Count and sum `qs` per period of the local date of `instant` in the zone `time_zone`."""
+    lo, hi = utc_bounds(start, end)
+    qs = qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi})
+    out: dict[date, dict] = {}
+    if connection.vendor == "postgresql":
+        rows = (
+            qs.annotate(day=local_date(instant, time_zone))
+            .filter(day__gte=start, day__lte=end)
+            .annotate(key=local_period(group_by, instant, time_zone))
+            .values("key")
+            .annotate(n=Count("id"), **{name: Sum(field) for name, field in sums.items()})
+            .order_by()
+        )
+        for row in rows:
+            out[row.pop("key")] = row
+        return out
+    zones: dict[str, object] = {}
+    fields = list(sums.values())
+    for ts, tz, *values in qs.values_list(EpochSeconds(instant), time_zone, *fields):
+        day = datetime.fromtimestamp(ts, zones.setdefault(tz, zone(tz))).date()
+        if not start <= day <= end:
+            continue
+        row = out.setdefault(period_start(day, group_by), {"n": 0, **dict.fromkeys(sums, ZERO)})
+        row["n"] += 1
+        for name, value in zip(sums, values, strict=True):
+            row[name] += value
+    return out
+
+
+def revenue(
+    *, start: date, end: date, group_by: str, filters: ReportFilters
+) -> dict[date, dict[str, Decimal | int]]:
+    """Per period: invoices, taxable, cgst, sgst, round_off, invoiced, refunded, collected, net."""
+    invoices = _by_period(
+        _filtered(Invoice.objects.all(), filters, "appointment"),
+        instant="issued_at",
+        time_zone="visit_time_zone",
+        sums=INVOICE_SUMS,
+        start=start,
+        end=end,
+        group_by=group_by,
+    )
+    refunds = _by_period(
+        _filtered(CreditNote.objects.all(), filters, "invoice__appointment"),
+        instant="issued_at",
+        time_zone="invoice__visit_time_zone",
+        sums={"refunded": "amount"},
+        start=start,
+        end=end,
+        group_by=group_by,
+    )
+    payments = _by_period(
+        _filtered(
+            Payment.objects.filter(status=Payment.Status.SUCCEEDED, completed_at__isnull=False),
+            filters,
+            "appointment",
+        ),
+        instant="completed_at",
+        time_zone="appointment__location__time_zone",
+        sums={"collected": "amount"},
+        start=start,
+        end=end,
+        group_by=group_by,
+    )
+    out: dict[date, dict] = defaultdict(lambda: {f: ZERO for f in FIGURES} | {"invoices": 0})
+    for key, row in invoices.items():
+        out[key]["invoices"] = row["n"]
+        for name in INVOICE_SUMS:
+            out[key][name] = row[name] or ZERO
+    for key, row in refunds.items():
+        out[key]["refunded"] = row["refunded"] or ZERO
+    for key, row in payments.items():
+        out[key]["collected"] = row["collected"] or ZERO
+    for row in out.values():
+        row["net"] = row["invoiced"] - row["refunded"]
+    return out

@@ -2,6 +2,7 @@
 
 import pytest
 
+from carebook.accounts.tests.factories import StaffFactory
 from e2e.helpers import book_directly, clinic_with_cardiologist, free_starts, log_in, patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,3 +58,14 @@ def test_keyboard_only_booking(new_page):
     page.keyboard.press("Enter")
     page.wait_for_url("**/done/")
     assert "Your request is sent" in page.content()
+
+
+def test_office_reports_pass_axe(new_page, axe):
+    cal = clinic_with_cardiologist()
+    book_directly(cal, patient(), free_starts(cal)[0])
+    page = new_page()
+    log_in(page, StaffFactory().email)
+    page.goto("/office/reports/")
+    assert page.get_by_role("heading", name="When patients come").is_visible()
+    page.get_by_text("By day").first.click()  # open a table behind <details>
+    assert axe(page) == []

@@ -25,4 +25,5 @@ urlpatterns = [
     path("practitioners/new/", views.practitioner_create, name="practitioner_create"),
     path("practitioners/<int:pk>/", views.practitioner_detail, name="practitioner"),
     path("security-log/", views.security_log, name="security_log"),
+    path("reports/", views.reports, name="reports"),
 ]

@@ -26,6 +26,7 @@ from carebook.office.forms import (
     RejectForm,
     UserFilterForm,
 )
+from carebook.office.report_forms import ReportForm
 from carebook.office.security_log_forms import SecurityLogFilterForm
 from carebook.scheduling import onboarding
 
@@ -291,4 +292,21 @@ def security_log(request):
         "office/security_log.html",
         {"form": form, "page": page, "query": query},
         status=200 if valid else 400,
+    )
+
+
+@staff_required
+def reports(request):
+    """What the clinic did, earned and when patients come: the period beside the one before."""
+    form = ReportForm(request.GET or None, today=selectors.clinic_today(utcnow()))
+    if form.is_bound and not form.is_valid():
+        return render(request, "office/reports.html", {"form": form}, status=400)
+    if not form.is_bound:
+        form = ReportForm({"period": "month", "group_by": "day"}, today=form.today)
+        form.is_valid()
+    data = form.cleaned_data
+    return render(
+        request,
+        "office/reports.html",
+        {"form": form, "report": selectors.office_report(data)},
     )

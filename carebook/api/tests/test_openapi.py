@@ -45,9 +45,11 @@ def test_every_operation_is_typed_described_and_documents_its_errors(schema):
     assert ("POST", "/api/v1/auth/token") in seen
     assert ("GET", "/api/v1/practitioners/{practitioner_id}/slots") in seen
     assert ("GET", "/api/v1/invoices/{invoice_id}/pdf") in seen
-    assert (
-        len(seen) == 25
-    )  # 18 core (with pay), 4 invoices (with the staff refund), 3 prescriptions
+    assert {
+        ("GET", f"/api/v1/reports/{name}") for name in ("appointments", "revenue", "peak-hours")
+    } <= seen
+    # 18 core (with pay), 4 invoices (with the staff refund), 3 prescriptions, 3 reports
+    assert len(seen) == 28
 
 
 def test_operation_ids_keep_their_published_names(schema):

@@ -13,7 +13,18 @@ from carebook.accounts.tests.factories import StaffFactory
 from .helpers import book_directly, clinic_with_cardiologist, free_starts, log_in, patient
 
 # Links a crawl must not follow: they leave, download a file, or end the session.
-SKIP = ("/logout", ".pdf", ".ics", "/download", "/export", "/media/", "/static/", "/api/", "/fhir/")
+SKIP = (
+    "/logout",
+    ".pdf",
+    ".ics",
+    ".csv",
+    "/download",
+    "/export",
+    "/media/",
+    "/static/",
+    "/api/",
+    "/fhir/",
+)
 
 
 def crawl(page, start: str, limit: int = 60) -> list[str]:

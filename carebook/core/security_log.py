@@ -45,6 +45,7 @@ class SecurityEvent(models.Model):
         SESSIONS_REVOKED = "sessions_revoked", _("Sessions revoked")
         SUSPENDED = "suspended", _("Account suspended")
         STEP_UP = "step_up", _("Re-authenticated")
+        DATA_EXPORTED = "data_exported", _("Data exported")
 
     # A default, not auto_now_add, so copied rows keep the time they happened.
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)

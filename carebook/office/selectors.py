@@ -251,15 +251,20 @@ def security_event_search(
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def office_report(data: dict) -> dict:
-    """The reports page's tables from a valid ReportForm's data."""
-    (start, end), group_by = data["range"], data["group_by"]
-    filters = ReportFilters(
+def report_filters(data: dict) -> ReportFilters:
+    """The report filters a valid ReportForm chose."""
+    return ReportFilters(
         location_id=data["location"].pk if data.get("location") else None,
         practitioner_id=data["practitioner"].pk if data.get("practitioner") else None,
         specialty=data["specialty"].slug if data.get("specialty") else "",
         service_id=data["service"].pk if data.get("service") else None,
     )
+
+
+def office_report(data: dict) -> dict:
+    """The reports page's tables from a valid ReportForm's data."""
+    (start, end), group_by = data["range"], data["group_by"]
+    filters = report_filters(data)
     before = previous_range(start, end)
     counts = appointment_counts(start=start, end=end, group_by=group_by, filters=filters)
     earlier = appointment_counts(start=before[0], end=before[1], group_by="month", filters=filters)

@@ -26,4 +26,5 @@ urlpatterns = [
     path("practitioners/<int:pk>/", views.practitioner_detail, name="practitioner"),
     path("security-log/", views.security_log, name="security_log"),
     path("reports/", views.reports, name="reports"),
+    path("reports/<slug:kind>.csv", views.reports_export, name="reports_export"),
 ]

@@ -29,7 +29,7 @@ INVOICE_SUMS = {
 FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net"]
 
 
-def _filtered(qs: QuerySet, filters: ReportFilters, appointment: str) -> QuerySet:
+def filtered_by_visit(qs: QuerySet, filters: ReportFilters, appointment: str) -> QuerySet:
     """`appointment`: the path from the rows to their appointment."""
     if filters.location_id:
         qs = qs.filter(**{f"{appointment}__location_id": filters.location_id})
@@ -86,7 +86,7 @@ def revenue(
 ) -> dict[date, dict[str, Decimal | int]]:
     """Per period: invoices, taxable, cgst, sgst, round_off, invoiced, refunded, collected, net."""
     invoices = _by_period(
-        _filtered(Invoice.objects.all(), filters, "appointment"),
+        filtered_by_visit(Invoice.objects.all(), filters, "appointment"),
         instant="issued_at",
         time_zone="visit_time_zone",
         sums=INVOICE_SUMS,
@@ -95,7 +95,7 @@ def revenue(
         group_by=group_by,
     )
     refunds = _by_period(
-        _filtered(CreditNote.objects.all(), filters, "invoice__appointment"),
+        filtered_by_visit(CreditNote.objects.all(), filters, "invoice__appointment"),
         instant="issued_at",
         time_zone="invoice__visit_time_zone",
         sums={"refunded": "amount"},
@@ -104,7 +104,7 @@ def revenue(
         group_by=group_by,
     )
     payments = _by_period(
-        _filtered(
+        filtered_by_visit(
             Payment.objects.filter(status=Payment.Status.SUCCEEDED, completed_at__isnull=False),
             filters,
             "appointment",

@@ -1,12 +1,19 @@
 """The office's reports page: staff only; the period beside the one before; numbers as the API."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.api.tests.conftest import book, local_start
+from carebook.billing import ledger
+from carebook.billing.tests.factories import RecordingGateway, paid_booking
 from carebook.booking.services import appointment_confirm
 from carebook.booking.tests.factories import bookable_calendar
+from carebook.core.security_log import SecurityEvent
+from carebook.reports.exports import csv_safe
 
 pytestmark = pytest.mark.django_db
 URL = reverse("office:reports")
@@ -51,3 +58,48 @@ def test_bad_choices_are_a_form_error_not_a_500(client, params):
     response = client.get(URL, params)
     assert response.status_code == 400
     assert response.context["form"].errors
+
+
+def export(client, kind, day, **extra):
+    params = {"period": "custom", "first_day": day, "last_day": day, **extra}
+    response = client.get(reverse("office:reports_export", args=[kind]), params)
+    return response, b"".join(getattr(response, "streaming_content", [])).decode()
+
+
+def test_csv_exports_are_logged_and_hold_the_rows_behind_the_report(client, monkeypatch):
+    monkeypatch.setattr(ledger, "provider_get", lambda: RecordingGateway())
+    visit = paid_booking()
+    day = visit.invoice.issued_at.astimezone(visit.location.tz).date()
+    staff = StaffFactory()
+    client.force_login(staff)
+    response, text = export(client, "invoices", day)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    header, row = text.splitlines()[:2]
+    assert header.startswith("number,issued_local_date,patient") and "cgst" in header
+    assert row.startswith(visit.invoice.number)
+    _, text = export(client, "summary", day)
+    assert text.splitlines()[0].startswith("period_start,requested,confirmed")
+    _, text = export(client, "appointments", visit.start.astimezone(visit.location.tz).date())
+    assert str(visit.pk) in text and visit.patient.full_name not in text  # no patient data
+    events = SecurityEvent.objects.filter(kind="data_exported", user=staff)
+    assert events.count() == 3 and "invoices" in events.last().detail + events.first().detail
+
+
+def test_an_export_asks_for_the_password_again_after_ten_minutes(client):
+    client.force_login(StaffFactory())
+    with time_machine.travel(timedelta(minutes=11)):
+        response, _ = export(client, "summary", "2026-03-01")
+    assert response.status_code == 302 and reverse("step_up") in response["Location"]
+
+
+def test_a_formula_in_a_cell_is_not_run_by_a_spreadsheet():
+    assert (
+        csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+        and csv_safe("Asha") == "Asha"
+        and csv_safe(5) == 5
+    )
+
+
+def test_unknown_exports_are_404(client):
+    client.force_login(StaffFactory())
+    assert export(client, "everything", "2026-03-01")[0].status_code == 404

@@ -1,7 +1,7 @@
 """Accepted messages, journalled outside the database, so a restored backup never sends twice.
 
-The moment the mail server (or SMS gateway) accepts a message, its delivery's identity (key
-and creation time, so a database seeded afresh never matches an old line) is appended to
+The moment the mail server (or SMS gateway) accepts a message, its delivery's identity is
+appended to
 the day's journal file and flushed to disk, before the database records it sent. Two crashes
 are then covered: a worker killed between acceptance and the database update finds the key
 when the task runs again and does not send it twice; and a database restored from a backup,
@@ -31,8 +31,19 @@ def _file(day: date) -> Path:
 
 
 def entry(delivery) -> str:
-    """What the journal keeps of a delivery: unique across databases that reuse keys."""
-    return f"{delivery.key}|{delivery.created_at.isoformat()}"
+    """What the journal keeps of a delivery: the same after a restore, unique across databases.
+
+    The key is rebuilt identically when a restored backup's queued task writes the delivery
+    again; the creation time of what it is about (its appointment, else its recipient) comes
+    from the backup too, and tells apart a database seeded afresh that reuses the same ids.
+    """
+    if delivery.appointment_id:
+        anchor = delivery.appointment.created_at
+    elif delivery.recipient_id:
+        anchor = delivery.recipient.date_joined
+    else:
+        anchor = delivery.created_at
+    return f"{delivery.key}|{anchor.isoformat()}"
 
 
 def record(key: str) -> None:
@@ -47,14 +58,19 @@ def record(key: str) -> None:
         os.close(fd)
 
 
+# What this process has read of each journal directory: its entries, and how far into each
+# file (the files only grow, so each check reads only what was appended since).
+_read: dict[Path, tuple[set[str], dict[Path, int]]] = {}
+
+
 def keys() -> set[str]:
     """Every entry in the journal (the last KEEP_DAYS days); older files are removed."""
-    found: set[str] = set()
     folder = journal_dir()
+    entries, offsets = _read.setdefault(folder, (set(), {}))
     if not folder.is_dir():
-        return found
+        return entries
     oldest = utcnow().date() - timedelta(days=KEEP_DAYS)
-    for path in folder.glob("*.log"):
+    for path in sorted(folder.glob("*.log")):
         try:
             day = date.fromisoformat(path.stem)
         except ValueError:
@@ -62,11 +78,19 @@ def keys() -> set[str]:
         if day < oldest:
             path.unlink(missing_ok=True)
             continue
-        for line in path.read_text().splitlines():
-            _, _, key = line.partition("\t")
-            if key:
-                found.add(key)
-    return found
+        size, offset = path.stat().st_size, offsets.get(path, 0)
+        if size <= offset:
+            continue
+        with path.open("rb") as f:
+            f.seek(offset)
+            chunk = f.read(size - offset)
+        complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written is read next time
+        offsets[path] = offset + len(complete)
+        for line in complete.decode().splitlines():
+            _, _, entry_ = line.partition("\t")
+            if entry_:
+                entries.add(entry_)
+    return entries
 
 
 def knows(delivery) -> bool:

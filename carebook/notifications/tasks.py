@@ -226,8 +226,9 @@ def send_delivery(delivery_id: int, attempt: int = 1) -> str:
         )
         return "being sent elsewhere"
     delivery = Delivery.objects.get(pk=delivery_id)
-    if delivery.attempts > 1 and journal.knows(delivery):
-        # Accepted by the server before a crash kept us from recording it: never twice.
+    if journal.knows(delivery):
+        # Accepted before a crash kept us from recording it, or before the backup this
+        # database was restored from: never twice.
         Delivery.objects.filter(pk=delivery_id).update(
             status=SENT, sent_at=utcnow(), claimed_until=None, last_error=""
         )

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from carebook.accounts.tests.factories import PatientFactory
+from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.notifications import journal
@@ -67,8 +68,23 @@ def test_after_a_restore_reconcile_marks_the_accepted_ones_sent(booked, smtp, ca
 
 def test_a_database_seeded_afresh_never_matches_old_lines(booked, smtp):
     first = list(booked)
-    Delivery.objects.filter(pk__in=[d.pk for d in first]).update(
-        created_at=datetime(2027, 1, 1, tzinfo=UTC), status="queued", attempts=1
-    )
+    # The same ids and keys, but a different appointment: another database's.
+    Appointment.objects.update(created_at=datetime(2027, 1, 1, tzinfo=UTC))
+    Delivery.objects.filter(pk__in=[d.pk for d in first]).update(status="queued", attempts=1)
     for delivery in first:
         assert send_delivery.call(delivery_id=delivery.pk) == "sent"
+
+
+def test_a_message_written_again_from_a_restored_task_is_not_sent_again(booked, smtp):
+    """The backup was taken before the worker turned the change into messages: after the
+    restore its task writes them again, after reconcile_sent ran; the send finds them."""
+    sent = len(smtp.messages)
+    rows = list(booked.values())
+    booked.delete()  # as in the backup: not written yet
+    for row in rows:  # the restored task writes them again, later, with new ids
+        row.pop("id")
+        again = Delivery.objects.create(
+            **{**row, "status": "queued", "attempts": 0, "sent_at": None}
+        )
+        assert send_delivery.call(delivery_id=again.pk) == "already accepted (journal)"
+    assert len(smtp.messages) == sent

@@ -18,7 +18,11 @@ class Command(BaseCommand):
         unsent = Delivery.objects.filter(key__in={e.partition("|")[0] for e in known}).exclude(
             status=Delivery.Status.SENT
         )
-        accepted = [d.pk for d in unsent.only("key", "created_at") if journal.entry(d) in known]
+        accepted = [
+            d.pk
+            for d in unsent.select_related("appointment", "recipient")
+            if journal.entry(d) in known
+        ]
         fixed = Delivery.objects.filter(pk__in=accepted).update(
             status=Delivery.Status.SENT, sent_at=utcnow(), claimed_until=None
         )

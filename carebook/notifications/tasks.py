@@ -253,9 +253,6 @@ def send_delivery(delivery_id: int, attempt: int = 1) -> str:
     return SENT
 
 
-REAPER_PATH = "carebook.notifications.tasks.reap_stuck_tasks"
-
-
 def ensure_reaper_scheduled(*, exclude: str | None = None) -> None:
     """Keep one reaper run in the queue, so stuck tasks are found without a cron job."""
     keep_queued(reap_stuck_tasks, every=conf.reap_interval(), exclude=exclude)

@@ -6,17 +6,21 @@ the invoice) they were issued; a payment on the day it completed, in its locatio
 """
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
 from carebook.billing.models import CreditNote, Invoice, Payment
-from carebook.core.db import EpochSeconds
-from carebook.core.timeutils import zone
 from carebook.reports.periods import period_start
-from carebook.reports.selectors import ReportFilters, local_date, local_period, utc_bounds
+from carebook.reports.selectors import (
+    ReportFilters,
+    local_date,
+    local_period,
+    rows_on_local_days,
+    utc_bounds,
+)
 
 ZERO = Decimal("0.00")
 INVOICE_SUMS = {
@@ -53,12 +57,12 @@ def _by_period(
     group_by: str,
 ) -> dict[date, dict[str, Decimal | int]]:
     """Count and sum `qs` per period of the local date of `instant` in the zone `time_zone`."""
-    lo, hi = utc_bounds(start, end)
-    qs = qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi})
     out: dict[date, dict] = {}
     if connection.vendor == "postgresql":
+        lo, hi = utc_bounds(start, end)
         rows = (
-            qs.annotate(day=local_date(instant, time_zone))
+            qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi})
+            .annotate(day=local_date(instant, time_zone))
             .filter(day__gte=start, day__lte=end)
             .annotate(key=local_period(group_by, instant, time_zone))
             .values("key")
@@ -68,13 +72,10 @@ def _by_period(
         for row in rows:
             out[row.pop("key")] = row
         return out
-    zones: dict[str, object] = {}
-    fields = list(sums.values())
-    for ts, tz, *values in qs.values_list(EpochSeconds(instant), time_zone, *fields):
-        day = datetime.fromtimestamp(ts, zones.setdefault(tz, zone(tz))).date()
-        if not start <= day <= end:
-            continue
-        row = out.setdefault(period_start(day, group_by), {"n": 0, **dict.fromkeys(sums, ZERO)})
+    rows = rows_on_local_days(qs, start, end, *sums.values(), instant=instant, time_zone=time_zone)
+    for local, *values in rows:
+        key = period_start(local.date(), group_by)
+        row = out.setdefault(key, {"n": 0, **dict.fromkeys(sums, ZERO)})
         row["n"] += 1
         for name, value in zip(sums, values, strict=True):
             row[name] += value

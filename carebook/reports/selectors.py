@@ -81,12 +81,22 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _rows_in_python(qs: QuerySet[Appointment], start: date, end: date, *fields: str):
-    """(local start, *fields) of each appointment whose local date is in range (SQLite)."""
+def rows_on_local_days(
+    qs: QuerySet,
+    start: date,
+    end: date,
+    *fields: str,
+    instant: str = "start",
+    time_zone: str = "location__time_zone",
+):
+    """(local time of `instant`, *fields) of each row whose local date is start..end.
+
+    The SQLite way (no time zones in the database): the range's rows, converted in Python.
+    """
     lo, hi = utc_bounds(start, end)
     zones = {}
-    for ts, tz, *rest in qs.filter(start__gte=lo, start__lt=hi).values_list(
-        EpochSeconds("start"), "location__time_zone", *fields
+    for ts, tz, *rest in qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi}).values_list(
+        EpochSeconds(instant), time_zone, *fields
     ):
         local = datetime.fromtimestamp(ts, zones.setdefault(tz, zone(tz)))
         if start <= local.date() <= end:
@@ -113,7 +123,7 @@ def appointment_counts(
         for row in rows:
             out[row["key"]][row["status"]] += row["n"]
     else:
-        for local, status in _rows_in_python(qs, start, end, "status"):
+        for local, status in rows_on_local_days(qs, start, end, "status"):
             out[period_start(local.date(), group_by)][status] += 1
     return out
 
@@ -136,6 +146,6 @@ def peak_hours(*, start: date, end: date, filters: ReportFilters) -> list[list[i
         for row in rows:
             grid[row["weekday"]][row["hour"]] += row["n"]
     else:
-        for (local,) in _rows_in_python(qs, start, end):
+        for (local,) in rows_on_local_days(qs, start, end):
             grid[local.weekday()][local.hour] += 1
     return grid

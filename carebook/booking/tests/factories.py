@@ -1,8 +1,9 @@
 """A bookable practitioner in one call, for tests that need a calendar to book into."""
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 
+from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.tests.factories import LocationFactory, PractitionerFactory, ServiceFactory
 from carebook.scheduling.tests.factories import RulesFactory, WindowFactory
@@ -52,3 +53,24 @@ def bookable_calendar(
             end_time=end,
         )
     return Calendar(practitioner, service, location)
+
+
+def appointment_row(
+    cal: Calendar, patient, start, *, status: str, location: Location | None = None
+) -> Appointment:
+    """A 30-minute appointment written as it stands, past the services (for reports, statuses)."""
+    end = start + timedelta(minutes=30)
+    return Appointment.objects.create(
+        patient=patient,
+        practitioner=cal.practitioner,
+        location=location or cal.location,
+        service=cal.service,
+        start=start,
+        end=end,
+        hold_start=start,
+        hold_end=end,
+        mode="in_person",
+        status=status,
+        held_until=start if status == Appointment.Status.HELD else None,
+        booked_by=patient,
+    )

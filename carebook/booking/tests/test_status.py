@@ -17,7 +17,7 @@ from carebook.booking.services import (
     appointment_reject,
 )
 from carebook.booking.status import TRANSITIONS, allowed_actions
-from carebook.booking.tests.factories import bookable_calendar
+from carebook.booking.tests.factories import appointment_row, bookable_calendar
 from carebook.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -51,20 +51,7 @@ def test_an_action_is_offered_exactly_when_the_service_accepts_it(
     cal = bookable_calendar(cutoff_hours=cutoff)
     patient = PatientFactory()
     start = START + timedelta(days=next(days))
-    appointment = Appointment.objects.create(
-        patient=patient,
-        practitioner=cal.practitioner,
-        location=cal.location,
-        service=cal.service,
-        start=start,
-        end=start + timedelta(minutes=30),
-        hold_start=start,
-        hold_end=start + timedelta(minutes=30),
-        mode="in_person",
-        status=status,
-        held_until=start if status == "held" else None,
-        booked_by=patient,
-    )
+    appointment = appointment_row(cal, patient, start, status=status)
     by = {
         "patient": patient,
         "practitioner": cal.practitioner.user,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from carebook.accounts.tests.factories import PatientFactory
 from carebook.booking.models import Appointment
-from carebook.booking.tests.factories import bookable_calendar
+from carebook.booking.tests.factories import appointment_row, bookable_calendar
 from carebook.clinic.tests.factories import LocationFactory
 from carebook.reports.periods import GROUPS, period_start, period_starts, previous_range
 from carebook.reports.selectors import STATUSES, ReportFilters, appointment_counts, peak_hours
@@ -69,20 +69,7 @@ def test_counts_match_a_naive_count_on_each_locations_local_day(
             continue
         used.add(slot)
         start = BASE + timedelta(minutes=30 * slot)
-        Appointment.objects.create(
-            patient=patient,
-            practitioner=cal.practitioner,
-            location=locations[where],
-            service=cal.service,
-            start=start,
-            end=start + timedelta(minutes=30),
-            hold_start=start,
-            hold_end=start + timedelta(minutes=30),
-            mode="in_person",
-            status=status,
-            held_until=start if status == "held" else None,
-            booked_by=patient,
-        )
+        appointment_row(cal, patient, start, status=status, location=locations[where])
     start = date(2026, 2, 28) + timedelta(days=first)
     end = start + timedelta(days=length)
     location_id = locations[first % len(ZONES)].pk if one_location else None
@@ -111,19 +98,7 @@ def test_a_visit_late_in_the_evening_counts_on_that_local_day():
         (datetime(2026, 3, 10, 18, 0, tzinfo=UTC), "confirmed"),
         (datetime(2026, 3, 10, 19, 0, tzinfo=UTC), "completed"),
     ):
-        Appointment.objects.create(
-            patient=patient,
-            practitioner=cal.practitioner,
-            location=cal.location,
-            service=cal.service,
-            start=utc,
-            end=utc + timedelta(minutes=30),
-            hold_start=utc,
-            hold_end=utc + timedelta(minutes=30),
-            mode="in_person",
-            status=status,
-            booked_by=patient,
-        )
+        appointment_row(cal, patient, utc, status=status)
     got = appointment_counts(
         start=date(2026, 3, 10), end=date(2026, 3, 11), group_by="day", filters=ReportFilters()
     )

@@ -5,6 +5,7 @@ from django.test import Client
 
 from carebook.accounts.tests.factories import PatientFactory
 from carebook.api.tests.conftest import bearer, book, local_start
+from carebook.booking.availability import slots_free
 from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.core.timeutils import now as utcnow
@@ -202,8 +203,18 @@ def test_cancel_without_a_body_works(world):
 
 def test_patient_cannot_cancel_after_the_cutoff_409(world):
     cal = bookable_calendar(start=time(0), end=time(23, 59))  # open round the clock
-    soon = utcnow().replace(second=0, microsecond=0) + timedelta(hours=2)
-    soon += timedelta(minutes=-soon.minute % 30)  # the next half-hour on the slot grid
+    # The first slot two hours from now (at 23:30 local a 30-minute visit no longer fits the
+    # day, so the grid alone is not enough): well inside the 24-hour cut-off.
+    now = utcnow()
+    today = now.astimezone(cal.location.tz).date()
+    offered = slots_free(
+        practitioner=cal.practitioner,
+        service=cal.service,
+        start_date=today,
+        end_date=today + timedelta(days=1),
+        now=now,
+    )
+    soon = next(s.start for s in offered if s.start >= now + timedelta(hours=2))
     appointment = book(cal, world.patient, soon)
     response = post(world.client("patient"), f"/api/v1/appointments/{appointment.pk}/cancel")
     assert response.status_code == 409

@@ -1,6 +1,10 @@
 """Small database helpers that work on both SQLite and PostgreSQL."""
 
+from datetime import UTC, datetime
+
 from django.db.models import BigIntegerField, Func
+
+from carebook.core.timeutils import zone
 
 
 class EpochSeconds(Func):
@@ -20,4 +24,20 @@ class EpochSeconds(Func):
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS integer)"
+        )
+
+
+def _local_wall_time(time_zone: str | None, value: str | None) -> str | None:
+    """SQLite's stand-in for PostgreSQL's timezone(zone, instant): the wall-clock time, as text."""
+    if time_zone is None or value is None:
+        return None
+    instant = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return instant.astimezone(zone(time_zone)).replace(tzinfo=None).isoformat(" ")
+
+
+def sqlite_functions(sender, connection, **kwargs):
+    """SQLite has no time zones: give it the one conversion the reports group by."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "carebook_local", 2, _local_wall_time, deterministic=True
         )

@@ -9,18 +9,10 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
 from carebook.billing.models import CreditNote, Invoice, Payment
-from carebook.reports.periods import period_start
-from carebook.reports.selectors import (
-    ReportFilters,
-    local_date,
-    local_period,
-    rows_on_local_days,
-    utc_bounds,
-)
+from carebook.reports.selectors import ReportFilters, local_period, on_local_days
 
 ZERO = Decimal("0.00")
 INVOICE_SUMS = {
@@ -57,29 +49,14 @@ def _by_period(
     group_by: str,
 ) -> dict[date, dict[str, Decimal | int]]:
     """Count and sum `qs` per period of the local date of `instant` in the zone `time_zone`."""
-    out: dict[date, dict] = {}
-    if connection.vendor == "postgresql":
-        lo, hi = utc_bounds(start, end)
-        rows = (
-            qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi})
-            .annotate(day=local_date(instant, time_zone))
-            .filter(day__gte=start, day__lte=end)
-            .annotate(key=local_period(group_by, instant, time_zone))
-            .values("key")
-            .annotate(n=Count("id"), **{name: Sum(field) for name, field in sums.items()})
-            .order_by()
-        )
-        for row in rows:
-            out[row.pop("key")] = row
-        return out
-    rows = rows_on_local_days(qs, start, end, *sums.values(), instant=instant, time_zone=time_zone)
-    for local, *values in rows:
-        key = period_start(local.date(), group_by)
-        row = out.setdefault(key, {"n": 0, **dict.fromkeys(sums, ZERO)})
-        row["n"] += 1
-        for name, value in zip(sums, values, strict=True):
-            row[name] += value
-    return out
+    rows = (
+        on_local_days(qs, start, end, instant=instant, time_zone=time_zone)
+        .annotate(key=local_period(group_by, instant, time_zone))
+        .values("key")
+        .annotate(n=Count("id"), **{name: Sum(field) for name, field in sums.items()})
+        .order_by()
+    )
+    return {row.pop("key"): row for row in rows}
 
 
 def revenue(

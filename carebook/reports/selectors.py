@@ -1,21 +1,17 @@
 """The clinic's figures, counted on each location's local day.
 
-A visit at 23:30 in Bengaluru counts on that Bengaluru day, whatever the server's zone. On
-PostgreSQL the database converts and groups (`timezone()`, `date_trunc`); on SQLite, which has
-no time zones, the rows of the range are converted in Python (an embedded clinic's volume).
+A visit at 23:30 in Bengaluru counts on that Bengaluru day, whatever the server's zone: the
+database converts each instant to its location's wall clock and groups (`_Local`).
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import Count, DateField, F, Func, IntegerField, QuerySet
 
 from carebook.booking.models import Appointment
-from carebook.core.db import EpochSeconds
-from carebook.core.timeutils import zone
-from carebook.reports.periods import GROUPS, period_start
+from carebook.reports.periods import GROUPS
 
 S = Appointment.Status
 # The statuses a report counts (a hold is a few minutes of a payment in progress, not a visit).
@@ -34,30 +30,64 @@ class ReportFilters:
 
 
 class _Local(Func):
-    """PostgreSQL: a part of a timestamptz's wall-clock time in the zone another column names."""
+    """A part of a timestamp's wall-clock time in the zone another column names.
 
-    def __init__(self, part: str, output_field, instant="start", time_zone="location__time_zone"):
-        self.template = part.replace("LOCAL", "timezone(%(expressions)s)")
+    PostgreSQL converts with `timezone()`; SQLite with `carebook_local()`, a Python function
+    the core app gives each SQLite connection. Either way the database groups.
+    """
+
+    def __init__(self, parts: dict[str, str], output_field, instant, time_zone):
+        self.parts = parts
         super().__init__(F(time_zone), F(instant), output_field=output_field)
+
+    def as_sql(self, compiler, connection, **extra):
+        local = {"postgresql": "timezone(%(expressions)s)"}.get(
+            connection.vendor, "carebook_local(%(expressions)s)"
+        )
+        part = self.parts.get(connection.vendor, self.parts["sqlite"])
+        return super().as_sql(compiler, connection, template=part.replace("LOCAL", local), **extra)
+
+
+_DATE = {"postgresql": "CAST(LOCAL AS date)", "sqlite": "date(LOCAL)"}
+_PERIOD = {
+    "day": _DATE,
+    "week": {
+        "postgresql": "CAST(date_trunc('week', LOCAL) AS date)",
+        "sqlite": "date(LOCAL, 'weekday 0', '-6 days')",
+    },
+    "month": {
+        "postgresql": "CAST(date_trunc('month', LOCAL) AS date)",
+        "sqlite": "date(LOCAL, 'start of month')",
+    },
+}
+_HOUR = {
+    "postgresql": "CAST(EXTRACT(HOUR FROM LOCAL) AS integer)",
+    "sqlite": "CAST(strftime('%%%%H', LOCAL) AS integer)",
+}
+# Monday 0 ... Sunday 6.
+_WEEKDAY = {
+    "postgresql": "CAST(EXTRACT(ISODOW FROM LOCAL) AS integer) - 1",
+    "sqlite": "(CAST(strftime('%%%%w', LOCAL) AS integer) + 6) %%%% 7",
+}
 
 
 def local_date(instant="start", time_zone="location__time_zone") -> Func:
-    return _Local("CAST(LOCAL AS date)", DateField(), instant, time_zone)
+    return _Local(_DATE, DateField(), instant, time_zone)
 
 
 def local_period(group_by: str, instant="start", time_zone="location__time_zone") -> Func:
     if group_by not in GROUPS:
         raise ValueError(group_by)
-    return _Local(f"CAST(date_trunc('{group_by}', LOCAL) AS date)", DateField(), instant, time_zone)
+    return _Local(_PERIOD[group_by], DateField(), instant, time_zone)
 
 
-def local_hour() -> Func:
-    return _Local("CAST(EXTRACT(HOUR FROM LOCAL) AS integer)", IntegerField())
+def local_hour(instant="start", time_zone="location__time_zone") -> Func:
+    return _Local(_HOUR, IntegerField(), instant, time_zone)
 
 
-def local_weekday() -> Func:
+def local_weekday(instant="start", time_zone="location__time_zone") -> Func:
     """Monday 0 ... Sunday 6."""
-    return _Local("CAST(EXTRACT(ISODOW FROM LOCAL) AS integer) - 1", IntegerField())
+    return _Local(_WEEKDAY, IntegerField(), instant, time_zone)
 
 
 def appointments_for(filters: ReportFilters) -> QuerySet[Appointment]:
@@ -81,71 +111,53 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def rows_on_local_days(
+def on_local_days(
     qs: QuerySet,
     start: date,
     end: date,
-    *fields: str,
+    *,
     instant: str = "start",
     time_zone: str = "location__time_zone",
-):
-    """(local time of `instant`, *fields) of each row whose local date is start..end.
+) -> QuerySet:
+    """The rows of `qs` whose `instant` falls on local dates start..end of their zone.
 
-    The SQLite way (no time zones in the database): the range's rows, converted in Python.
+    The UTC range first (an index can serve it), then the exact local date.
     """
     lo, hi = utc_bounds(start, end)
-    zones = {}
-    for ts, tz, *rest in qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi}).values_list(
-        EpochSeconds(instant), time_zone, *fields
-    ):
-        local = datetime.fromtimestamp(ts, zones.setdefault(tz, zone(tz)))
-        if start <= local.date() <= end:
-            yield local, *rest
+    return (
+        qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi})
+        .annotate(local_day=local_date(instant, time_zone))
+        .filter(local_day__gte=start, local_day__lte=end)
+    )
 
 
 def appointment_counts(
     *, start: date, end: date, group_by: str, filters: ReportFilters
 ) -> dict[date, Counter]:
     """Appointments starting on local dates start..end, per period and status."""
-    qs = appointments_for(filters)
+    rows = (
+        on_local_days(appointments_for(filters), start, end)
+        .annotate(key=local_period(group_by))
+        .values("key", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     out: dict[date, Counter] = defaultdict(Counter)
-    if connection.vendor == "postgresql":
-        lo, hi = utc_bounds(start, end)
-        rows = (
-            qs.filter(start__gte=lo, start__lt=hi)
-            .annotate(day=local_date())
-            .filter(day__gte=start, day__lte=end)
-            .annotate(key=local_period(group_by))
-            .values("key", "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            out[row["key"]][row["status"]] += row["n"]
-    else:
-        for local, status in rows_on_local_days(qs, start, end, "status"):
-            out[period_start(local.date(), group_by)][status] += 1
+    for row in rows:
+        out[row["key"]][row["status"]] += row["n"]
     return out
 
 
 def peak_hours(*, start: date, end: date, filters: ReportFilters) -> list[list[int]]:
     """Visits (confirmed or completed) by weekday (0 = Monday) and local hour: 7 x 24 counts."""
-    qs = appointments_for(filters).filter(status__in=ATTENDED)
+    rows = (
+        on_local_days(appointments_for(filters).filter(status__in=ATTENDED), start, end)
+        .annotate(weekday=local_weekday(), hour=local_hour())
+        .values("weekday", "hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     grid = [[0] * 24 for _ in range(7)]
-    if connection.vendor == "postgresql":
-        lo, hi = utc_bounds(start, end)
-        rows = (
-            qs.filter(start__gte=lo, start__lt=hi)
-            .annotate(day=local_date())
-            .filter(day__gte=start, day__lte=end)
-            .annotate(weekday=local_weekday(), hour=local_hour())
-            .values("weekday", "hour")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in rows:
-            grid[row["weekday"]][row["hour"]] += row["n"]
-    else:
-        for (local,) in rows_on_local_days(qs, start, end):
-            grid[local.weekday()][local.hour] += 1
+    for row in rows:
+        grid[row["weekday"]][row["hour"]] += row["n"]
     return grid

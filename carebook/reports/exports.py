@@ -8,12 +8,13 @@ from io import StringIO
 from carebook.billing.models import CreditNote, Invoice
 from carebook.core.timeutils import zone
 from carebook.reports.periods import period_starts
-from carebook.reports.revenue import FIGURES, filtered_by_visit, revenue
+from carebook.reports.revenue import FIGURES, revenue
 from carebook.reports.selectors import (
     STATUSES,
     ReportFilters,
     appointment_counts,
     appointments_for,
+    filtered_by_visit,
     utc_bounds,
 )
 

@@ -12,7 +12,12 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 
 from carebook.billing.models import CreditNote, Invoice, Payment
-from carebook.reports.selectors import ReportFilters, local_period, on_local_days
+from carebook.reports.selectors import (
+    ReportFilters,
+    filtered_by_visit,
+    local_period,
+    on_local_days,
+)
 
 ZERO = Decimal("0.00")
 INVOICE_SUMS = {
@@ -23,19 +28,6 @@ INVOICE_SUMS = {
     "invoiced": "total",
 }
 FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net"]
-
-
-def filtered_by_visit(qs: QuerySet, filters: ReportFilters, appointment: str) -> QuerySet:
-    """`appointment`: the path from the rows to their appointment."""
-    if filters.location_id:
-        qs = qs.filter(**{f"{appointment}__location_id": filters.location_id})
-    if filters.practitioner_id:
-        qs = qs.filter(**{f"{appointment}__practitioner_id": filters.practitioner_id})
-    if filters.service_id:
-        qs = qs.filter(**{f"{appointment}__service_id": filters.service_id})
-    if filters.specialty:
-        qs = qs.filter(**{f"{appointment}__practitioner__specialties__slug": filters.specialty})
-    return qs
 
 
 def _by_period(

@@ -90,17 +90,22 @@ def local_weekday(instant="start", time_zone="location__time_zone") -> Func:
     return _Local(_WEEKDAY, IntegerField(), instant, time_zone)
 
 
-def appointments_for(filters: ReportFilters) -> QuerySet[Appointment]:
-    qs = Appointment.objects.filter(status__in=STATUSES)
+def filtered_by_visit(qs: QuerySet, filters: ReportFilters, appointment: str = "") -> QuerySet:
+    """`qs` narrowed to the visits `filters` choose; `appointment`: the path to the visit."""
+    to = f"{appointment}__" if appointment else ""
     if filters.location_id:
-        qs = qs.filter(location_id=filters.location_id)
+        qs = qs.filter(**{f"{to}location_id": filters.location_id})
     if filters.practitioner_id:
-        qs = qs.filter(practitioner_id=filters.practitioner_id)
+        qs = qs.filter(**{f"{to}practitioner_id": filters.practitioner_id})
     if filters.service_id:
-        qs = qs.filter(service_id=filters.service_id)
+        qs = qs.filter(**{f"{to}service_id": filters.service_id})
     if filters.specialty:
-        qs = qs.filter(practitioner__specialties__slug=filters.specialty)
+        qs = qs.filter(**{f"{to}practitioner__specialties__slug": filters.specialty})
     return qs
+
+
+def appointments_for(filters: ReportFilters) -> QuerySet[Appointment]:
+    return filtered_by_visit(Appointment.objects.filter(status__in=STATUSES), filters)
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:

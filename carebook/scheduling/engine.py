@@ -230,3 +230,65 @@ def hold_range(start: datetime, end: datetime, rules: Rules) -> tuple[datetime, 
         start - timedelta(minutes=rules.buffer_before_minutes),
         end + timedelta(minutes=rules.buffer_after_minutes),
     )
+
+
+@lru_cache(maxsize=256)
+def _clock_change_days(time_zone: str, first: date, last: date) -> frozenset[date]:
+    """Local dates first..last on which the zone's offset changes."""
+    tz = zone(time_zone)
+    out, day = set(), first
+    offset = datetime.combine(day, time.min, tz).utcoffset()
+    while day <= last:
+        following = datetime.combine(day + timedelta(days=1), time.min, tz).utcoffset()
+        if following != offset:
+            out.add(day)
+        offset, day = following, day + timedelta(days=1)
+    return frozenset(out)
+
+
+def _applying_days(window: Window, first: date, last: date) -> tuple[date, int]:
+    """The first local date in first..last the window applies on, and how many it applies on."""
+    first = max(first, window.valid_from or first)
+    last = min(last, window.valid_until or last)
+    first += timedelta(days=(window.weekday - first.weekday()) % 7)
+    return first, 0 if first > last else (last - first).days // 7 + 1
+
+
+def offered_seconds(
+    windows: Sequence[Window],
+    *,
+    start_date: date,
+    end_date: date,
+    time_off: Iterable[tuple[int, int]] = (),
+) -> int:
+    """Seconds the windows offer over local dates start_date..end_date, less time off.
+
+    A day without a clock change offers the window's wall-clock length; a day with one, the
+    instants between its ends (an hour less in spring, more in autumn).
+    """
+    total, offering = 0, []
+    for w in windows:
+        first, count = _applying_days(w, start_date, end_date)
+        if not count:
+            continue
+        offering.append(w)
+        length = int(
+            (datetime.combine(first, w.end) - datetime.combine(first, w.start)).total_seconds()
+        )
+        total += count * length
+        for day in _clock_change_days(w.time_zone, start_date, end_date):
+            if w.applies_on(day):
+                s, e, _plain = _window_span(w.time_zone, day, w.start, w.end)
+                total += (e - s) - length
+    off = _Intervals(time_off)
+    for s_off, e_off in zip(off.starts, off.ends, strict=True):
+        # Only the days the time off touches (a day either side for the zones' offsets).
+        lo = max(start_date, (datetime.fromtimestamp(s_off, UTC) - timedelta(days=1)).date())
+        hi = min(end_date, (datetime.fromtimestamp(e_off, UTC) + timedelta(days=1)).date())
+        for w in offering:
+            first, count = _applying_days(w, lo, hi)
+            for week in range(count):
+                day = first + timedelta(days=7 * week)
+                s, e, _plain = _window_span(w.time_zone, day, w.start, w.end)
+                total -= max(0, min(e, e_off) - max(s, s_off))
+    return total

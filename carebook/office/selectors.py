@@ -16,9 +16,8 @@ from carebook.clinic.services import REGISTRATION_REJECTED
 from carebook.core.querysets import filter_given
 from carebook.core.security_log import SecurityEvent
 from carebook.core.timeutils import local_day_bounds
-from carebook.reports.periods import period_starts, previous_range
-from carebook.reports.revenue import FIGURES, revenue
-from carebook.reports.selectors import STATUSES, ReportFilters, appointment_counts, peak_hours
+from carebook.reports.selectors import ReportFilters
+from carebook.reports.summary import report_summary
 from carebook.scheduling.models import AvailabilityWindow
 
 
@@ -248,9 +247,6 @@ def security_event_search(
     return filter_given(qs, kind=kind, door=door, at__gte=start, at__lt=end).order_by("-at", "-pk")
 
 
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-
 def report_filters(data: dict) -> ReportFilters:
     """The report filters a valid ReportForm chose."""
     return ReportFilters(
@@ -264,38 +260,4 @@ def report_filters(data: dict) -> ReportFilters:
 def office_report(data: dict) -> dict:
     """The reports page's tables from a valid ReportForm's data."""
     (start, end), group_by = data["range"], data["group_by"]
-    filters = report_filters(data)
-    before = previous_range(start, end)
-    counts = appointment_counts(start=start, end=end, group_by=group_by, filters=filters)
-    earlier = appointment_counts(start=before[0], end=before[1], group_by="month", filters=filters)
-    money = revenue(start=start, end=end, group_by=group_by, filters=filters)
-    money_before = revenue(start=before[0], end=before[1], group_by="month", filters=filters)
-    statuses = [str(s) for s in STATUSES]
-    keys = period_starts(start, end, group_by)
-    grid = peak_hours(start=start, end=end, filters=filters)
-    top = max((n for row in grid for n in row), default=0)
-    figures = [f for f in FIGURES if f != "invoices"]
-
-    def total(rows, name):
-        return sum((r.get(name, 0) for r in rows.values()), 0)
-
-    return {
-        "start": start,
-        "end": end,
-        "previous": before,
-        "group_by": group_by,
-        "statuses": [(s, Appointment.Status(s).label) for s in statuses],
-        "periods": [(k, [counts[k][s] for s in statuses], sum(counts[k].values())) for k in keys],
-        "totals": [
-            (label, sum(counts[k][s] for k in counts), sum(earlier[k][s] for k in earlier))
-            for s, label in [(s, Appointment.Status(s).label) for s in statuses]
-        ],
-        "figures": figures,
-        "money": [(k, [money[k][f] if k in money else 0 for f in figures]) for k in keys],
-        "money_totals": [(f, total(money, f), total(money_before, f)) for f in figures],
-        "heat": [
-            (day, [(n, 0 if not top else min(4, (4 * n + top - 1) // top)) for n in row])
-            for day, row in zip(WEEKDAYS, grid, strict=True)
-        ],
-        "hours": list(range(24)),
-    }
+    return report_summary(start=start, end=end, group_by=group_by, filters=report_filters(data))

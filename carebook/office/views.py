@@ -29,9 +29,9 @@ from carebook.office.forms import (
     RejectForm,
     UserFilterForm,
 )
-from carebook.office.report_forms import ReportForm
 from carebook.office.security_log_forms import SecurityLogFilterForm
 from carebook.reports import exports
+from carebook.reports.forms import ReportForm
 from carebook.scheduling import onboarding
 
 PER_PAGE = 25

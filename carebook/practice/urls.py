@@ -17,5 +17,6 @@ urlpatterns = [
     path("services/<int:pk>/toggle/", views.service_toggle, name="service_toggle"),
     path("profile/", views.profile, name="profile"),
     path("patients/", views.patients, name="patients"),
+    path("figures/", views.figures, name="figures"),
     path("patients/<int:pk>/", views.patient, name="patient"),
 ]

@@ -32,6 +32,9 @@ from carebook.practice.forms import (
     TimeOffForm,
     WindowForm,
 )
+from carebook.reports.forms import OwnReportForm
+from carebook.reports.selectors import ReportFilters
+from carebook.reports.summary import report_summary
 from carebook.scheduling import services as scheduling
 from carebook.scheduling.models import BookingRules, Weekday
 
@@ -468,4 +471,35 @@ def patient(request, pk: int):
         "practice/patient.html",
         "patients",
         {**context, "profile": profile, "visits": visits},
+    )
+
+
+@practitioner_required
+def figures(request):
+    """The practitioner's own figures: their diary, visits, no-shows and the money of their
+    visits, for a period beside the one before."""
+    home = selectors.home_zone(practitioner=request.practitioner)
+    today = utcnow().astimezone(zone(home)).date()
+    practitioner = request.practitioner
+    form = OwnReportForm(
+        request.GET or {"period": "month", "group_by": "week"},
+        today=today,
+        practitioner=practitioner,
+    )
+    if not form.is_valid():
+        return _form_page(request, "practice/figures.html", "figures", form)
+    data = form.cleaned_data
+    (start, end), group_by = data["range"], data["group_by"]
+    report = report_summary(
+        start=start,
+        end=end,
+        group_by=group_by,
+        filters=ReportFilters(
+            practitioner_id=practitioner.pk,
+            location_id=data["location"].pk if data.get("location") else None,
+            service_id=data["service"].pk if data.get("service") else None,
+        ),
+    )
+    return _form_page(
+        request, "practice/figures.html", "figures", form, {"report": report, "own": True}
     )

@@ -28,6 +28,17 @@ INVOICE_SUMS = {
     "invoiced": "total",
 }
 FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net"]
+LABELS = {
+    "invoices": "Invoices",
+    "taxable": "Taxable (fees and charges)",
+    "cgst": "CGST",
+    "sgst": "SGST",
+    "round_off": "Round-off",
+    "invoiced": "Invoiced",
+    "refunded": "Refunded (credit notes)",
+    "collected": "Collected",
+    "net": "Net of refunds",
+}
 
 
 def _by_period(

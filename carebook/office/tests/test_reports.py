@@ -1,6 +1,6 @@
 """The office's reports page: staff only; the period beside the one before; numbers as the API."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -10,7 +10,7 @@ from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.api.tests.conftest import book, local_start
 from carebook.billing import ledger
 from carebook.billing.tests.factories import RecordingGateway, paid_booking
-from carebook.booking.services import appointment_confirm
+from carebook.booking.services import appointment_cancel, appointment_confirm
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.core.security_log import SecurityEvent
 from carebook.reports.exports import csv_safe
@@ -103,3 +103,29 @@ def test_a_formula_in_a_cell_is_not_run_by_a_spreadsheet():
 def test_unknown_exports_are_404(client):
     client.force_login(StaffFactory())
     assert export(client, "everything", "2026-03-01")[0].status_code == 404
+
+
+def test_the_page_answers_who_cancelled_who_is_new_and_how_full_the_diary_is(client):
+    cal = bookable_calendar(time_zone="Asia/Kolkata", start=time(9, 0), end=time(13, 0))
+    patient = PatientFactory()
+    kept = book(cal, patient, local_start(3, 9))
+    appointment_confirm(appointment=kept, by=cal.practitioner.user)
+    dropped = book(cal, PatientFactory(), local_start(3, 10))
+    appointment_cancel(appointment=dropped, by=dropped.patient)
+    day = kept.start.astimezone(kept.location.tz).date()
+    client.force_login(StaffFactory())
+    response = client.get(
+        URL, {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"}
+    )
+    report = response.context["report"]
+    assert ("New", 1, 0) in report["patients"]
+    assert ("Patient", 1, 0, 0) in report["cancellers"]
+    [diary] = report["diaries"]
+    assert (diary.offered_minutes, diary.booked_minutes) == (4 * 60, 30)
+    by_practitioner = dict(report["breakdowns"])["practitioner"]
+    assert [(label, total) for label, _counts, total in by_practitioner] == [
+        (cal.practitioner.display_name, 2)
+    ]
+    html = response.content.decode()
+    for heading in ("Patients", "Cancellations and no-shows", "Diaries", "Waiting"):
+        assert f">{heading}</h2>" in html

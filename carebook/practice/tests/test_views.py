@@ -101,6 +101,7 @@ PAGES = [
     "/practice/services/",
     "/practice/profile/",
     "/practice/patients/",
+    "/practice/figures/",
 ]
 
 
@@ -694,3 +695,31 @@ def test_patients_list_query_count_is_bounded(doc, cal, django_assert_max_num_qu
     with django_assert_max_num_queries(10):
         response = doc.get("/practice/patients/")
     assert len(response.context["page"].object_list) == 15
+
+
+# --- own figures -----------------------------------------------------------------------------
+
+
+def test_my_figures_count_only_my_visits(doc, cal):
+    book(cal, ist(10, 10), status=S.COMPLETED)
+    book(cal, ist(10, 11), status=S.CANCELLED)
+    theirs = other_calendar()
+    book(theirs, ist(10, 10), status=S.COMPLETED)
+    response = doc.get("/practice/figures/", {"period": "month", "group_by": "week"})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert ("Completed", 1, 0) in report["totals"]
+    assert ("Practitioner", 1, 0, 0) in report["cancellers"]
+    assert [d.practitioner_id for d in report["diaries"]] == [cal.practitioner.pk]
+    form = response.context["form"]
+    assert "practitioner" not in form.fields
+    assert list(form.fields["service"].queryset) == [cal.service]
+    html = response.content.decode()
+    assert "By practitioner" not in html and "By location" in html
+
+
+def test_my_figures_refuse_another_practitioners_service(doc, cal):
+    theirs = other_calendar()
+    response = doc.get("/practice/figures/", {"period": "month", "service": theirs.service.pk})
+    assert response.status_code == 400
+    assert "service" in response.context["form"].errors

@@ -1,0 +1,113 @@
+"""One report page's figures for a period, beside the period before: what the office and a
+practitioner's own page show (the practitioner's filtered to them)."""
+
+from collections import Counter
+from datetime import date
+
+from carebook.booking.models import Appointment
+from carebook.reports.periods import period_starts, previous_range
+from carebook.reports.revenue import FIGURES, LABELS, revenue
+from carebook.reports.selectors import STATUSES, ReportFilters, appointment_counts, peak_hours
+from carebook.reports.utilisation import utilisation
+from carebook.reports.visits import (
+    CANCELLERS,
+    DIMENSIONS,
+    breakdown,
+    cancellations,
+    decision_times,
+    lead_times,
+    patients,
+    rates,
+)
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilters) -> dict:
+    """Every table of a reports page."""
+    before = previous_range(start, end)
+    counts = appointment_counts(start=start, end=end, group_by=group_by, filters=filters)
+    earlier = appointment_counts(start=before[0], end=before[1], group_by="month", filters=filters)
+    money = revenue(start=start, end=end, group_by=group_by, filters=filters)
+    money_before = revenue(start=before[0], end=before[1], group_by="month", filters=filters)
+    statuses = [str(s) for s in STATUSES]
+    keys = period_starts(start, end, group_by)
+    grid = peak_hours(start=start, end=end, filters=filters)
+    top = max((n for row in grid for n in row), default=0)
+    figures = [f for f in FIGURES if f != "invoices"]
+
+    def total(rows, name):
+        return sum((r.get(name, 0) for r in rows.values()), 0)
+
+    return {
+        "start": start,
+        "end": end,
+        "previous": before,
+        "group_by": group_by,
+        "statuses": [(s, Appointment.Status(s).label) for s in statuses],
+        "periods": [(k, [counts[k][s] for s in statuses], sum(counts[k].values())) for k in keys],
+        "totals": [
+            (label, sum(counts[k][s] for k in counts), sum(earlier[k][s] for k in earlier))
+            for s, label in [(s, Appointment.Status(s).label) for s in statuses]
+        ],
+        "figures": figures,
+        "money": [(k, [money[k][f] if k in money else 0 for f in figures]) for k in keys],
+        "money_totals": [(LABELS[f], total(money, f), total(money_before, f)) for f in figures],
+        "figure_labels": [LABELS[f] for f in figures],
+        "heat": [
+            (day, [(n, 0 if not top else min(4, (4 * n + top - 1) // top)) for n in row])
+            for day, row in zip(WEEKDAYS, grid, strict=True)
+        ],
+        "hours": list(range(24)),
+        **visit_figures(start, end, before, filters, counts, earlier),
+    }
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
+
+
+def _status_totals(counts) -> Counter:
+    return sum(counts.values(), Counter())
+
+
+def visit_figures(start, end, before, filters, counts, earlier) -> dict:
+    """Who came and how it went, this period beside the one before."""
+    span = {"start": start, "end": end, "filters": filters}
+    span_before = {"start": before[0], "end": before[1], "filters": filters}
+    whom, late = cancellations(**span)
+    whom_before, late_before = cancellations(**span_before)
+    now = rates(_status_totals(counts), whom, late)
+    then = rates(_status_totals(earlier), whom_before, late_before)
+    people, people_before = patients(**span), patients(**span_before)
+    statuses = [str(s) for s in STATUSES]
+    return {
+        "patients": [
+            ("New", people.new, people_before.new),
+            ("Returning", people.returning, people_before.returning),
+            ("All seen", people.seen, people_before.seen),
+        ],
+        "cancellers": [
+            (label, whom[key], late[key], whom_before[key]) for key, label in CANCELLERS.items()
+        ],
+        "rates": [
+            ("No-show rate", _percent(now.no_show), _percent(then.no_show)),
+            ("Late-cancellation rate", _percent(now.late_cancel), _percent(then.late_cancel)),
+        ],
+        "breakdowns": [
+            (
+                dimension,
+                [
+                    (label, [c[s] for s in statuses], sum(c.values()))
+                    for _key, label, c in breakdown(dimension, **span)
+                ],
+            )
+            for dimension in DIMENSIONS
+        ],
+        "waits": [
+            ("Booked ahead: from booking to visit", lead_times(**span)),
+            ("Requests: from asking to the practitioner's answer", decision_times(**span)),
+        ],
+        "filtered": filters != ReportFilters(),
+        "diaries": utilisation(**span),
+    }

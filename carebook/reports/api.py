@@ -1,5 +1,7 @@
 """Reports over REST, staff only: the same selectors the office pages use."""
 
+from collections import Counter
+
 from django.http import HttpRequest
 from ninja import Query, Router
 
@@ -14,6 +16,17 @@ from carebook.reports.schemas import (
     PeakHoursOut,
     ReportFilters,
     RevenueReportOut,
+    VisitsReportOut,
+)
+from carebook.reports.utilisation import utilisation
+from carebook.reports.visits import (
+    DIMENSIONS,
+    breakdown,
+    cancellations,
+    decision_times,
+    lead_times,
+    patients,
+    rates,
 )
 
 router = Router(tags=["reports"])
@@ -111,4 +124,65 @@ def revenue_report(request: HttpRequest, filters: Query[AppointmentReportFilters
         "to": filters.to,
         "group_by": filters.group_by,
         "periods": [{"start": key, **found.get(key, empty)} for key in starts],
+    }
+
+
+def _waits(found) -> dict:
+    return {
+        "count": found.count,
+        "average_seconds": found.average_seconds,
+        "bands": dict(found.bands),
+    }
+
+
+@router.get(
+    "/visits",
+    response={200: VisitsReportOut, **ERRORS},
+    summary="How visits went: patients, cancellations, no-shows, waits, diaries, breakdowns",
+    by_alias=True,
+)
+def visits_report(request: HttpRequest, filters: Query[ReportFilters]):
+    """The office page's visit figures for local dates `from`..`to`, inclusive."""
+    chosen = _checked(request, filters)
+    if (filters.to - filters.from_).days > 366 * 5:
+        raise InvalidInput("At most five years.")
+    span = {"start": filters.from_, "end": filters.to, "filters": chosen}
+    people = patients(**span)
+    whom, late = cancellations(**span)
+    totals = sum(selectors.appointment_counts(group_by="month", **span).values(), Counter())
+    found = rates(totals, whom, late)
+    statuses = [str(s) for s in selectors.STATUSES]
+    return {
+        "from": filters.from_,
+        "to": filters.to,
+        "patients": {"seen": people.seen, "new": people.new, "returning": people.returning},
+        "cancelled_by": dict(whom),
+        "cancelled_late": dict(late),
+        "no_show_rate": found.no_show,
+        "late_cancel_rate": found.late_cancel,
+        "lead_time": _waits(lead_times(**span)),
+        "decision_time": _waits(decision_times(**span)),
+        "utilisation": [
+            {
+                "practitioner_id": d.practitioner_id,
+                "name": d.name,
+                "offered_minutes": d.offered_minutes,
+                "booked_minutes": d.booked_minutes,
+                "share": d.share,
+                "free_slots": d.free_slots,
+            }
+            for d in utilisation(**span)
+        ],
+        "breakdowns": {
+            dimension: [
+                {
+                    "key": key,
+                    "label": label,
+                    "counts": {s: c[s] for s in statuses},
+                    "total": sum(c.values()),
+                }
+                for key, label, c in breakdown(dimension, **span)
+            ]
+            for dimension in DIMENSIONS
+        },
     }

@@ -62,3 +62,43 @@ class RevenueReportOut(Schema):
     to: date
     group_by: GroupBy
     periods: list[PeriodRevenue]
+
+
+class Waits(Schema):
+    count: int
+    average_seconds: float | None
+    bands: dict[str, int] = Field(description="How many waited this long, band by band.")
+
+
+class DiaryOut(Schema):
+    practitioner_id: int
+    name: str
+    offered_minutes: int = Field(description="Weekly hours as they stand, less time off.")
+    booked_minutes: int = Field(description="Kept visits: confirmed, completed, no-show.")
+    share: float | None = Field(description="Booked over offered; may pass 1.")
+    free_slots: int | None = Field(description="About how many more shortest visits fit.")
+
+
+class BreakdownRow(Schema):
+    key: int | str | None
+    label: str
+    counts: dict[str, int]
+    total: int
+
+
+class VisitsReportOut(Schema):
+    from_: date = Field(alias="from")
+    to: date
+    patients: dict[str, int] = Field(description="seen, new (first kept visit), returning.")
+    cancelled_by: dict[str, int] = Field(
+        description="patient, practitioner, clinic, system, moved (rescheduled)."
+    )
+    cancelled_late: dict[str, int] = Field(description="Of those, inside the cut-off.")
+    no_show_rate: float | None
+    late_cancel_rate: float | None
+    lead_time: Waits = Field(description="Booking to visit, for kept visits.")
+    decision_time: Waits = Field(description="Request to the practitioner's answer.")
+    utilisation: list[DiaryOut]
+    breakdowns: dict[str, list[BreakdownRow]] = Field(
+        description="By practitioner, specialty, location, service and mode."
+    )

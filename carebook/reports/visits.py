@@ -82,7 +82,7 @@ def _label_of(dimension: str, keys) -> dict:
         return dict(Location.objects.filter(pk__in=keys).values_list("pk", "name"))
     if dimension == "service":
         return {s.pk: str(s) for s in Service.objects.filter(pk__in=keys)}
-    return {k: VisitMode(k).label for k in keys}
+    return {k: str(VisitMode(k).label) for k in keys}
 
 
 def breakdown(dimension: str, *, start: date, end: date, filters: ReportFilters) -> list[tuple]:

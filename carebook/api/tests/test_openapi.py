@@ -46,10 +46,11 @@ def test_every_operation_is_typed_described_and_documents_its_errors(schema):
     assert ("GET", "/api/v1/practitioners/{practitioner_id}/slots") in seen
     assert ("GET", "/api/v1/invoices/{invoice_id}/pdf") in seen
     assert {
-        ("GET", f"/api/v1/reports/{name}") for name in ("appointments", "revenue", "peak-hours")
+        ("GET", f"/api/v1/reports/{name}")
+        for name in ("appointments", "revenue", "peak-hours", "visits")
     } <= seen
-    # 18 core (with pay), 4 invoices (with the staff refund), 3 prescriptions, 3 reports
-    assert len(seen) == 28
+    # 18 core (with pay), 4 invoices (with the staff refund), 3 prescriptions, 4 reports
+    assert len(seen) == 29
 
 
 def test_operation_ids_keep_their_published_names(schema):

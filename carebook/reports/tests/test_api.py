@@ -85,3 +85,32 @@ def test_revenue_endpoint_answers_every_period_with_money_and_tax_apart(world):
         .status_code
         == 403
     )
+
+
+def test_visits_report_gives_the_pages_numbers(world):
+    from carebook.booking.services import appointment_cancel
+    from carebook.reports.summary import report_summary
+
+    first = book(world.cal, world.patient, local_start(3, 9))
+    other = book(world.other_cal, world.other_patient, local_start(3, 10))
+    appointment_cancel(appointment=other, by=world.staff)
+    day = first.start.astimezone(first.location.tz).date()
+    response = world.client("staff").get("/api/v1/reports/visits", {"from": day, "to": day})
+    assert response.status_code == 200
+    body = response.json()
+    page = report_summary(start=day, end=day, group_by="day", filters=ReportFilters())
+    assert body["cancelled_by"] == {"clinic": 1}
+    assert [(label, n) for label, n, _late, _before in page["cancellers"] if n] == [
+        ("Clinic staff", 1)
+    ]
+    assert body["patients"] == {"seen": 0, "new": 0, "returning": 0}  # a request is not kept
+    assert [(d["practitioner_id"], d["offered_minutes"]) for d in body["utilisation"]] == [
+        (d.practitioner_id, d.offered_minutes) for d in page["diaries"]
+    ]
+    by_location = body["breakdowns"]["location"]
+    assert sum(row["total"] for row in by_location) == 2
+    assert body["lead_time"]["count"] == 0 and set(body["lead_time"]["bands"]) >= {"over 30 days"}
+    assert (
+        world.client("patient").get("/api/v1/reports/visits", {"from": day, "to": day}).status_code
+        == 403
+    )

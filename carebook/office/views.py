@@ -324,6 +324,10 @@ def reports(request):
 
 EXPORT_LABELS = [
     ("summary", "this report"),
+    ("visits", "patients, cancellations and waits"),
+    ("diaries", "diaries"),
+    ("breakdowns", "breakdowns"),
+    ("peak_hours", "peak hours"),
     ("appointments", "appointments"),
     ("invoices", "invoices"),
     ("credit_notes", "credit notes"),

@@ -8,7 +8,7 @@ from ninja import Query, Router
 from carebook.core.errors import InvalidInput, PermissionDenied
 from carebook.core.schemas import ErrorOut, ValidationErrorOut
 from carebook.reports import selectors
-from carebook.reports.periods import MAX_PERIODS, period_starts
+from carebook.reports.periods import MAX_PERIODS, WEEKDAYS, period_starts
 from carebook.reports.revenue import FIGURES, ZERO, revenue
 from carebook.reports.schemas import (
     AppointmentReportFilters,
@@ -30,7 +30,6 @@ from carebook.reports.visits import (
 )
 
 router = Router(tags=["reports"])
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
 
 

@@ -1,13 +1,14 @@
 """CSV for the accountant: each report, and the rows behind it, on each visit's local day."""
 
 import csv
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from io import StringIO
 
 from carebook.billing.models import CreditNote, Invoice
 from carebook.core.timeutils import zone
-from carebook.reports.periods import period_starts
+from carebook.reports.periods import WEEKDAYS, period_starts
 from carebook.reports.revenue import FIGURES, revenue
 from carebook.reports.selectors import (
     STATUSES,
@@ -15,10 +16,31 @@ from carebook.reports.selectors import (
     appointment_counts,
     appointments_for,
     filtered_by_visit,
+    peak_hours,
     utc_bounds,
 )
+from carebook.reports.utilisation import utilisation
+from carebook.reports.visits import (
+    CANCELLERS,
+    DIMENSIONS,
+    breakdown,
+    cancellations,
+    decision_times,
+    lead_times,
+    patients,
+    rates,
+)
 
-KINDS = ("summary", "appointments", "invoices", "credit_notes")
+KINDS = (
+    "summary",
+    "visits",
+    "diaries",
+    "breakdowns",
+    "peak_hours",
+    "appointments",
+    "invoices",
+    "credit_notes",
+)
 
 
 def _local(instant, tz: str):
@@ -41,6 +63,61 @@ def summary_rows(start, end, group_by, filters: ReportFilters) -> Iterator[list]
             sum(counts[key].values()),
             *[figures.get(f, 0) for f in FIGURES],
         ]
+
+
+def visit_rows(start, end, filters: ReportFilters) -> Iterator[list]:
+    """The page's visit figures as (section, figure, value) rows."""
+    span = {"start": start, "end": end, "filters": filters}
+    people = patients(**span)
+    whom, late = cancellations(**span)
+    found = rates(sum(appointment_counts(group_by="month", **span).values(), Counter()), whom, late)
+    yield ["section", "figure", "value"]
+    yield from (["patients", k, getattr(people, k)] for k in ("seen", "new", "returning"))
+    yield from (["cancelled_by", who, whom[who]] for who in CANCELLERS)
+    yield from (["cancelled_late", who, late[who]] for who in CANCELLERS)
+    yield ["rates", "no_show", found.no_show]
+    yield ["rates", "late_cancel", found.late_cancel]
+    for name, waits in (
+        ("lead_time", lead_times(**span)),
+        ("decision_time", decision_times(**span)),
+    ):
+        yield [name, "count", waits.count]
+        yield [name, "average_seconds", waits.average_seconds]
+        yield from ([name, band, n] for band, n in waits.bands)
+
+
+def diary_rows(start, end, filters: ReportFilters) -> Iterator[list]:
+    yield [
+        "practitioner_id",
+        "practitioner",
+        "offered_minutes",
+        "booked_minutes",
+        "share",
+        "free_slots",
+    ]
+    for d in utilisation(start=start, end=end, filters=filters):
+        yield [
+            d.practitioner_id,
+            d.name,
+            d.offered_minutes,
+            d.booked_minutes,
+            d.share,
+            d.free_slots,
+        ]
+
+
+def breakdown_rows(start, end, filters: ReportFilters) -> Iterator[list]:
+    yield ["dimension", "key", "label", *[str(s) for s in STATUSES], "appointments"]
+    for dimension in DIMENSIONS:
+        for key, label, counts in breakdown(dimension, start=start, end=end, filters=filters):
+            yield [dimension, key, label, *[counts[s] for s in STATUSES], sum(counts.values())]
+
+
+def peak_hour_rows(start, end, filters: ReportFilters) -> Iterator[list]:
+    yield ["weekday", *[f"{h:02d}" for h in range(24)]]
+    grid = peak_hours(start=start, end=end, filters=filters)
+    for day, row in zip(WEEKDAYS, grid, strict=True):
+        yield [day, *row]
 
 
 def appointment_rows(start, end, filters: ReportFilters) -> Iterator[list]:
@@ -142,6 +219,10 @@ def csv_lines(kind: str, *, start, end, group_by, filters: ReportFilters) -> Ite
     """The CSV text of one export, a line at a time (for a streaming response)."""
     rows = {
         "summary": lambda: summary_rows(start, end, group_by, filters),
+        "visits": lambda: visit_rows(start, end, filters),
+        "diaries": lambda: diary_rows(start, end, filters),
+        "breakdowns": lambda: breakdown_rows(start, end, filters),
+        "peak_hours": lambda: peak_hour_rows(start, end, filters),
         "appointments": lambda: appointment_rows(start, end, filters),
         "invoices": lambda: invoice_rows(start, end, filters),
         "credit_notes": lambda: credit_note_rows(start, end, filters),

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 GROUPS = ("day", "week", "month")
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # How many periods one report may hold, so a request's cost is bounded.
 MAX_PERIODS = {"day": 400, "week": 270, "month": 130}
 

@@ -129,3 +129,13 @@ def test_the_page_answers_who_cancelled_who_is_new_and_how_full_the_diary_is(cli
     html = response.content.decode()
     for heading in ("Patients", "Cancellations and no-shows", "Diaries", "Waiting"):
         assert f">{heading}</h2>" in html
+    for kind, first_line in [
+        ("visits", "section,figure,value"),
+        ("diaries", "practitioner_id,practitioner,offered_minutes"),
+        ("breakdowns", "dimension,key,label,requested"),
+        ("peak_hours", "weekday,00,01"),
+    ]:
+        exported, text = export(client, kind, day)
+        assert exported.status_code == 200 and text.splitlines()[0].startswith(first_line)
+    assert "cancelled_by,patient,1" in export(client, "visits", day)[1]
+    assert f",{cal.practitioner.display_name},240,30," in export(client, "diaries", day)[1]

@@ -60,7 +60,7 @@ def test_keyboard_only_booking(new_page):
     assert "Your request is sent" in page.content()
 
 
-def test_office_reports_pass_axe(new_page, axe):
+def test_office_reports_pass_axe(new_page, axe, shot):
     cal = clinic_with_cardiologist()
     book_directly(cal, patient(), free_starts(cal)[0])
     page = new_page()
@@ -68,4 +68,17 @@ def test_office_reports_pass_axe(new_page, axe):
     page.goto("/office/reports/")
     assert page.get_by_role("heading", name="When patients come").is_visible()
     page.get_by_text("By day").first.click()  # open a table behind <details>
+    assert page.locator("figure.chart svg[role=img]").count() == 2
     assert axe(page) == []
+    shot(page, "office")
+
+
+def test_my_figures_pass_axe(new_page, axe, shot):
+    cal = clinic_with_cardiologist()
+    book_directly(cal, patient(), free_starts(cal)[0])
+    page = new_page()
+    log_in(page, cal.practitioner.user.email)
+    page.goto("/practice/figures/")
+    assert page.get_by_role("heading", name="Diaries").is_visible()
+    assert axe(page) == []
+    shot(page, "practice")

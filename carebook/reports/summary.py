@@ -4,7 +4,10 @@ practitioner's own page show (the practitioner's filtered to them)."""
 from collections import Counter
 from datetime import date
 
+from django.utils.formats import date_format
+
 from carebook.booking.models import Appointment
+from carebook.reports.charts import bar_chart, line_chart
 from carebook.reports.periods import period_starts, previous_range
 from carebook.reports.revenue import FIGURES, LABELS, revenue
 from carebook.reports.selectors import STATUSES, ReportFilters, appointment_counts, peak_hours
@@ -20,6 +23,7 @@ from carebook.reports.visits import (
     rates,
 )
 
+S = Appointment.Status
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -59,7 +63,38 @@ def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilt
             for day, row in zip(WEEKDAYS, grid, strict=True)
         ],
         "hours": list(range(24)),
+        "charts": _charts(keys, group_by, counts, money),
         **visit_figures(start, end, before, filters, counts, earlier),
+    }
+
+
+# The trend chart's stacks: statuses a reader tells apart at a glance.
+STACKS = [
+    ("Kept", [S.CONFIRMED, S.COMPLETED]),
+    ("Requested", [S.REQUESTED]),
+    ("No-show", [S.NO_SHOW]),
+    ("Cancelled", [S.CANCELLED]),
+    ("Rejected or expired", [S.REJECTED, S.EXPIRED]),
+]
+MONEY_LINES = ["invoiced", "collected", "refunded", "net"]
+
+
+def _charts(keys, group_by, counts, money) -> dict:
+    fmt = {"day": "D j M", "week": "j M", "month": "M Y"}[group_by]
+    labels = [date_format(k, fmt) for k in keys]
+    return {
+        "appointments": bar_chart(
+            labels,
+            [(name, [sum(counts[k][s] for s in group) for k in keys]) for name, group in STACKS],
+            title=f"Appointments per {group_by}",
+            stacked=True,
+        ),
+        "money": line_chart(
+            labels,
+            [(LABELS[f], [money[k][f] if k in money else 0 for k in keys]) for f in MONEY_LINES],
+            title=f"Money per {group_by}",
+            unit="INR",
+        ),
     }
 
 

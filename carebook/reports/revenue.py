@@ -9,7 +9,8 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from carebook.billing.models import CreditNote, Invoice, Payment
 from carebook.reports.selectors import (
@@ -27,7 +28,7 @@ INVOICE_SUMS = {
     "round_off": "round_off",
     "invoiced": "total",
 }
-FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net"]
+FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net", "outstanding"]
 LABELS = {
     "invoices": "Invoices",
     "taxable": "Taxable (fees and charges)",
@@ -38,7 +39,22 @@ LABELS = {
     "refunded": "Refunded (credit notes)",
     "collected": "Collected",
     "net": "Net of refunds",
+    "outstanding": "Outstanding (still to be paid)",
 }
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _unpaid():
+    """What is still owed on an invoice as it stands now: its total less what was paid on it."""
+    paid = (
+        Payment.objects.filter(invoice=OuterRef("pk"), status=Payment.Status.SUCCEEDED)
+        .order_by()
+        .values("invoice")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    owed = F("total") - Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO))
+    return Greatest(Value(ZERO), owed, output_field=_MONEY)
 
 
 def _by_period(
@@ -46,7 +62,7 @@ def _by_period(
     *,
     instant: str,
     time_zone: str,
-    sums: dict[str, str],
+    sums: dict,
     start: date,
     end: date,
     group_by: str,
@@ -65,12 +81,13 @@ def _by_period(
 def revenue(
     *, start: date, end: date, group_by: str, filters: ReportFilters
 ) -> dict[date, dict[str, Decimal | int]]:
-    """Per period: invoices, taxable, cgst, sgst, round_off, invoiced, refunded, collected, net."""
+    """Per period: invoices, taxable, cgst, sgst, round_off, invoiced, refunded, collected, net,
+    and outstanding (what is still owed now on the invoices issued in the period)."""
     invoices = _by_period(
         filtered_by_visit(Invoice.objects.all(), filters, "appointment"),
         instant="issued_at",
         time_zone="visit_time_zone",
-        sums=INVOICE_SUMS,
+        sums={**INVOICE_SUMS, "outstanding": _unpaid()},
         start=start,
         end=end,
         group_by=group_by,
@@ -100,7 +117,7 @@ def revenue(
     out: dict[date, dict] = defaultdict(lambda: {f: ZERO for f in FIGURES} | {"invoices": 0})
     for key, row in invoices.items():
         out[key]["invoices"] = row["n"]
-        for name in INVOICE_SUMS:
+        for name in [*INVOICE_SUMS, "outstanding"]:
             out[key][name] = row[name] or ZERO
     for key, row in refunds.items():
         out[key]["refunded"] = row["refunded"] or ZERO

@@ -55,6 +55,9 @@ class PeriodRevenue(Schema):
     refunded: Decimal = Field(description="Credit notes issued.")
     collected: Decimal = Field(description="Payments received.")
     net: Decimal = Field(description="Invoiced less refunded.")
+    outstanding: Decimal = Field(
+        description="Still owed now on the invoices issued in the period (never below zero)."
+    )
 
 
 class RevenueReportOut(Schema):

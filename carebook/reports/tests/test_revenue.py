@@ -34,6 +34,8 @@ def naive(start, end, group_by):
             out[k]["cgst"] += i.cgst_amount
             out[k]["sgst"] += i.sgst_amount
             out[k]["invoiced"] += i.total
+            paid = sum(p.amount for p in i.payments.filter(status="succeeded"))
+            out[k]["outstanding"] += max(Decimal("0.00"), i.total - paid)
     for n in CreditNote.objects.select_related("invoice"):
         if k := key(n.issued_at, n.invoice.visit_time_zone):
             out[k]["refunded"] += n.amount

@@ -85,7 +85,7 @@ class PatientProfileInline(admin.StackedInline):
     extra = 1
     fields = (
         ("date_of_birth", "gender", "blood_group"),
-        "address",
+        ("address", "state"),
         ("emergency_contact_name", "emergency_contact_phone"),
     )
 

@@ -181,6 +181,7 @@ class PatientProfileForm(forms.ModelForm):
             "gender",
             "blood_group",
             "address",
+            "state",
             "emergency_contact_name",
             "emergency_contact_phone",
         ]

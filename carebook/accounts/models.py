@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts.identity import email_normalise
+from carebook.core.gst import STATE_CHOICES
 
 
 class UserManager(BaseUserManager):
@@ -149,6 +150,13 @@ class PatientProfile(models.Model):
     )
     blood_group = models.CharField(_("blood group"), max_length=3, choices=BloodGroup, blank=True)
     address = models.TextField(_("address"), blank=True)
+    state = models.CharField(
+        _("state (India)"),
+        max_length=2,
+        choices=STATE_CHOICES,
+        blank=True,
+        help_text=_("Where you live, if in India: it decides the GST on the booking charge."),
+    )
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=150, blank=True)
     emergency_contact_phone = models.CharField(
         _("emergency contact phone"), max_length=32, blank=True

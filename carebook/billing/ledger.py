@@ -20,10 +20,11 @@ from carebook.billing.models import (
     Invoice,
     Payment,
 )
-from carebook.billing.money import financial_year, to_paise
-from carebook.billing.providers import PaymentProvider, provider_get
+from carebook.billing.money import financial_year
+from carebook.billing.providers import PaymentProvider, provider_get, refund_id_or_raise
 from carebook.billing.selectors import booking_chain, settlement_refund
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.core.money import to_minor
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
 
@@ -72,7 +73,7 @@ def credited_amount(invoice: Invoice) -> Decimal:
 
 def refundable_amount(invoice: Invoice) -> Decimal:
     """What may still be given back: received minus already credited."""
-    return to_paise(max(paid_amount(invoice) - credited_amount(invoice), ZERO))
+    return to_minor(max(paid_amount(invoice) - credited_amount(invoice), ZERO), invoice.currency)
 
 
 def refresh_status(invoice: Invoice) -> None:
@@ -113,12 +114,14 @@ def credit_note_write(
     )
     year = financial_year(now)
     number = next_number(series=DocumentSequence.Series.CREDIT_NOTE, year=year)
+    taken_back = credited_tax(invoice, amount)
     note = CreditNote.objects.create(
         number=f"{DocumentSequence.Series.CREDIT_NOTE}/{year}/{number:06d}",
         financial_year=year,
         sequence_number=number,
         invoice=invoice,
         amount=amount,
+        **{f"{head.lower()}_amount": tax for head, tax in taken_back.items()},
         reason=reason[:255],
         payment=online,
         refund_status=(
@@ -132,6 +135,18 @@ def credit_note_write(
     )
     refresh_status(invoice)
     return note
+
+
+def credited_tax(invoice: Invoice, amount: Decimal) -> dict[str, Decimal]:
+    """The tax a credit note of `amount` takes back: each head of the invoice in proportion to
+    the share of the invoice's total it refunds, rounded to the currency's minor unit."""
+    if not invoice.total:
+        return {}
+    return {
+        head: to_minor(tax * amount / invoice.total, invoice.currency)
+        for head, tax in invoice.heads
+        if tax
+    }
 
 
 @atomic_write
@@ -191,9 +206,10 @@ def credit_note_refund(*, note: CreditNote, provider: PaymentProvider | None = N
     note = CreditNote.objects.select_related("payment").get(pk=note.pk)
     if note.refund_status != CreditNote.RefundStatus.PENDING:
         return note
-    reference = (provider or provider_get()).refund(
+    result = (provider or provider_get()).refund(
+        idempotency_key=note.number,
         transaction_id=note.payment.provider_transaction_id,
         amount=note.amount,
-        reference=note.number,
     )
-    return refund_record(note=note, reference=reference)
+    # Not refunded (declined, or try again): RefundFailed, and the task retries under the number.
+    return refund_record(note=note, reference=refund_id_or_raise(result))

@@ -3,13 +3,14 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from carebook.booking.models import Appointment
-from carebook.clinic.models import Practitioner
+from carebook.clinic.models import Practitioner, TaxCategory
+from carebook.core.gst import STATES
 
 
 def _money(verbose_name, **kwargs):
@@ -19,19 +20,6 @@ def _money(verbose_name, **kwargs):
 class BillingSettings(models.Model):
     """The clinic's billing rules: one row, read through `BillingSettings.current()`."""
 
-    service_charge = _money(
-        _("service charge (INR)"),
-        default=Decimal("50.00"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    gst_rate = models.DecimalField(
-        _("GST rate (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("18.00"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        help_text=_("Charged as CGST and SGST, half each (intra-state supply)."),
-    )
     full_refund_hours = models.PositiveIntegerField(
         _("full refund if cancelled at least this many hours before"),
         default=24,
@@ -46,14 +34,6 @@ class BillingSettings(models.Model):
     class Meta:
         verbose_name = _("billing settings")
         verbose_name_plural = _("billing settings")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(service_charge__gte=0), name="billing_charge_not_negative"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(gst_rate__gte=0, gst_rate__lte=100), name="billing_gst_range"
-            ),
-        ]
 
     def __str__(self):
         return str(_("Billing settings"))
@@ -93,7 +73,8 @@ class DocumentSequence(models.Model):
 
 
 class Invoice(models.Model):
-    """A GST tax invoice for one appointment, with everything printed on it snapshotted."""
+    """A tax invoice for one appointment, with everything printed on it snapshotted: its lines
+    (each with its tax), the heads' totals, in the currency of the visit's location."""
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("Issued (unpaid)")
@@ -123,14 +104,19 @@ class Invoice(models.Model):
     clinic_name = models.CharField(_("clinic name"), max_length=200)
     clinic_address = models.TextField(_("clinic address"), blank=True)
     clinic_gstin = models.CharField(_("clinic GSTIN"), max_length=15, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="INR")
+    tax_regime = models.CharField(_("tax regime"), max_length=16, default="india_gst")
+    # India: the state code of the supplying location and where the charge line was supplied.
+    supplier_state = models.CharField(_("supplier state"), max_length=2, blank=True)
+    place_of_supply = models.CharField(_("place of supply"), max_length=2, blank=True)
     consultation_fee = _money(_("consultation fee"))
     service_charge = _money(_("service charge"))
-    taxable_amount = _money(_("taxable amount"))
-    gst_rate = models.DecimalField(_("GST rate (%)"), max_digits=5, decimal_places=2)
-    cgst_rate = models.DecimalField(_("CGST rate (%)"), max_digits=5, decimal_places=3)
-    sgst_rate = models.DecimalField(_("SGST rate (%)"), max_digits=5, decimal_places=3)
-    cgst_amount = _money(_("CGST"))
-    sgst_amount = _money(_("SGST"))
+    taxable_amount = _money(_("taxable value"))
+    untaxed_amount = _money(_("exempt, nil-rated and out-of-scope value"), default=Decimal("0"))
+    cgst_amount = _money(_("CGST"), default=Decimal("0"))
+    sgst_amount = _money(_("SGST"), default=Decimal("0"))
+    igst_amount = _money(_("IGST"), default=Decimal("0"))
+    vat_amount = _money(_("VAT"), default=Decimal("0"))
     round_off = _money(_("round off"))
     total = _money(_("total"))
     status = models.CharField(
@@ -155,9 +141,23 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=models.Q(total__gte=0), name="invoice_total_gte_0"),
             models.CheckConstraint(
                 condition=models.Q(
-                    taxable_amount=models.F("consultation_fee") + models.F("service_charge")
+                    taxable_amount=models.F("consultation_fee")
+                    + models.F("service_charge")
+                    - models.F("untaxed_amount")
                 ),
-                name="invoice_taxable_is_sum",
+                name="invoice_value_is_lines",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=models.F("taxable_amount")
+                    + models.F("untaxed_amount")
+                    + models.F("cgst_amount")
+                    + models.F("sgst_amount")
+                    + models.F("igst_amount")
+                    + models.F("vat_amount")
+                    + models.F("round_off")
+                ),
+                name="invoice_total_is_sum",
             ),
         ]
 
@@ -168,12 +168,62 @@ class Invoice(models.Model):
         return reverse("billing:invoice", args=[self.pk])
 
     @property
-    def gst_amount(self) -> Decimal:
-        return self.cgst_amount + self.sgst_amount
+    def tax_amount(self) -> Decimal:
+        """Every tax head together (for display; reports keep the heads apart)."""
+        return self.cgst_amount + self.sgst_amount + self.igst_amount + self.vat_amount
 
     @property
     def gross(self) -> Decimal:
-        return self.taxable_amount + self.gst_amount
+        return self.taxable_amount + self.untaxed_amount + self.tax_amount
+
+    @property
+    def heads(self) -> list[tuple[str, Decimal]]:
+        """The tax heads this invoice's regime uses, with their totals."""
+        names = {"india_gst": ("CGST", "SGST", "IGST"), "uk_vat": ("VAT",)}.get(self.tax_regime, ())
+        return [(name, getattr(self, f"{name.lower()}_amount")) for name in names]
+
+    @property
+    def place_of_supply_name(self) -> str:
+        code = self.place_of_supply
+        return f"{STATES.get(code, code)} ({code})" if code else ""
+
+
+class InvoiceLine(models.Model):
+    """One line of an invoice with its own tax: what the accountant files, line by line."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=16)  # "service" or "service_charge"
+    description = models.CharField(_("description"), max_length=255)
+    tax_code = models.CharField(_("SAC or VAT code"), max_length=16, blank=True)
+    tax_category = models.CharField(_("tax"), max_length=16, choices=TaxCategory)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2)
+    place_of_supply = models.CharField(_("place of supply"), max_length=2, blank=True)
+    value = _money(_("value"))
+    cgst_amount = _money(_("CGST"), default=Decimal("0"))
+    sgst_amount = _money(_("SGST"), default=Decimal("0"))
+    igst_amount = _money(_("IGST"), default=Decimal("0"))
+    vat_amount = _money(_("VAT"), default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("invoice line")
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="invoice_line_gte_0"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_id}/{self.position}: {self.description}"
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return self.cgst_amount + self.sgst_amount + self.igst_amount + self.vat_amount
+
+    @property
+    def head_columns(self) -> list[tuple[str, Decimal]]:
+        """This line's amount of each head its invoice's regime uses, in the invoice's order."""
+        return [(name, getattr(self, f"{name.lower()}_amount")) for name, _ in self.invoice.heads]
 
 
 class Payment(models.Model):
@@ -251,6 +301,11 @@ class CreditNote(models.Model):
     sequence_number = models.PositiveIntegerField(_("sequence number"))
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
     amount = _money(_("amount"))
+    # The tax the credit note takes back, head by head, in proportion to the invoice's.
+    cgst_amount = _money(_("CGST"), default=Decimal("0"))
+    sgst_amount = _money(_("SGST"), default=Decimal("0"))
+    igst_amount = _money(_("IGST"), default=Decimal("0"))
+    vat_amount = _money(_("VAT"), default=Decimal("0"))
     reason = models.CharField(_("reason"), max_length=255)
     refund_reference = models.CharField(_("refund reference"), max_length=64, blank=True)
     refund_status = models.CharField(
@@ -291,3 +346,8 @@ class CreditNote(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def heads(self) -> list[tuple[str, Decimal]]:
+        """The tax taken back, by each head of the invoice's regime."""
+        return [(name, getattr(self, f"{name.lower()}_amount")) for name, _ in self.invoice.heads]

@@ -4,25 +4,97 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
 from carebook.billing.models import BillingSettings, CreditNote, Invoice, Payment
-from carebook.billing.money import Totals, invoice_totals
+from carebook.billing.tax import PERFORMED, RECIPIENT, Bill, Charge, bill
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.status import cutoff_hours_of
+from carebook.clinic.models import Clinic, Location, Practitioner, Service
 from carebook.core.querysets import filter_given, visible_by_role
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
-def invoice_quote(*, appointment: Appointment, rules: BillingSettings | None = None) -> Totals:
+def price_quote(
+    *, fee: Decimal, service: Service, location: Location, patient: User | None = None
+) -> Bill:
+    """The invoice a visit would get: the service, then the location's booking service charge,
+    each taxed as its category says under the location's regime, in the location's currency.
+    Shown before booking (the full price up front) and issued as it stands."""
+    charges = [
+        Charge(
+            kind="service",
+            description=service.name,
+            amount=fee,
+            category=service.tax_category,
+            rate=service.tax_rate,
+            code=service.tax_code,
+            supplied=PERFORMED,
+        )
+    ]
+    if location.service_charge:
+        charges.append(
+            Charge(
+                kind="service_charge",
+                description=_("Booking service charge"),
+                amount=location.service_charge,
+                category=location.service_charge_tax_category,
+                rate=location.service_charge_tax_rate,
+                code=location.service_charge_tax_code,
+                supplied=RECIPIENT,
+            )
+        )
+    profile = getattr(patient, "patient_profile", None) if patient is not None else None
+    return bill(
+        charges,
+        currency=location.currency,
+        regime=location.tax_regime,
+        supplier_state=location.gst_state,
+        recipient_state=profile.state if profile is not None else "",
+    )
+
+
+def booking_policy(practitioner: Practitioner) -> list[str]:
+    """The cancellation and refund policy of a visit with `practitioner`, in words, as the
+    services apply it (shown before booking and next to each action)."""
+    rules = BillingSettings.current()
+    cutoff = cutoff_hours_of(practitioner)
+    paid_when = (
+        _("You pay online when you book; the time is held for you while you pay.")
+        if Clinic.current().payment_at_booking
+        else _("You pay at the clinic.")
+    )
+    return [
+        _(
+            "You can cancel or move the visit online until %(hours)d hours before it starts; "
+            "after that, please call the clinic."
+        )
+        % {"hours": cutoff},
+        paid_when,
+        _(
+            "Cancelled at least %(hours)d hours before the start: what you paid is refunded in "
+            "full. Cancelled later: no refund."
+        )
+        % {"hours": rules.full_refund_hours},
+        _("A visit you miss is refunded in full.")
+        if rules.refund_no_show
+        else _("A visit you miss is not refunded."),
+        _("If the practitioner declines or cancels, everything you paid comes back."),
+    ]
+
+
+def invoice_quote(*, appointment: Appointment) -> Bill:
     """What an invoice for this appointment would say if issued now."""
-    rules = rules or BillingSettings.current()
-    return invoice_totals(
-        fee=appointment.price, service_charge=rules.service_charge, gst_rate=rules.gst_rate
+    return price_quote(
+        fee=appointment.price,
+        service=appointment.service,
+        location=appointment.location,
+        patient=appointment.patient,
     )
 
 
@@ -105,45 +177,64 @@ def invoice_search(
     return qs.order_by("-issued_at", "-pk")
 
 
+TAX_FIELDS = ("cgst_amount", "sgst_amount", "igst_amount", "vat_amount")
+
+
 @dataclass(frozen=True)
 class Revenue:
+    """One currency's totals over a set of invoices; tax is always a figure of its own."""
+
+    currency: str
     count: int
-    invoiced: Decimal
-    taxable: Decimal
-    gst: Decimal
+    invoiced: Decimal  # invoice totals, tax and round-off included
+    tax: Decimal
     paid: Decimal
-    refunded: Decimal
+    refunded: Decimal  # credit notes, tax included
+    refunded_tax: Decimal
 
     @property
     def net(self) -> Decimal:
-        return self.paid - self.refunded
+        """Revenue the clinic keeps: invoiced less refunded, both without their tax."""
+        return (self.invoiced - self.tax) - (self.refunded - self.refunded_tax)
 
     @property
     def outstanding(self) -> Decimal:
         return self.invoiced - self.paid if self.invoiced > self.paid else ZERO
 
 
-def invoice_revenue(qs: QuerySet[Invoice]) -> Revenue:
-    """Totals over a (filtered) set of invoices: invoiced, tax, received and refunded."""
+def _tax_sum(prefix: str = ""):
+    return sum((Coalesce(Sum(f"{prefix}{name}"), Value(ZERO)) for name in TAX_FIELDS), Value(ZERO))
+
+
+def invoice_revenue(qs: QuerySet[Invoice]) -> list[Revenue]:
+    """Totals over a (filtered) set of invoices, one per currency (never added together)."""
     ids = qs.order_by().values("pk")
-    agg = Invoice.objects.filter(pk__in=ids).aggregate(
-        invoiced=Sum("total"),
-        taxable=Sum("taxable_amount"),
-        cgst=Sum("cgst_amount"),
-        sgst=Sum("sgst_amount"),
-    )
-    paid = Payment.objects.filter(invoice__in=ids, status=Payment.Status.SUCCEEDED).aggregate(
-        s=Sum("amount")
-    )["s"]
-    refunded = CreditNote.objects.filter(invoice__in=ids).aggregate(s=Sum("amount"))["s"]
-    return Revenue(
-        count=qs.count(),
-        invoiced=agg["invoiced"] or ZERO,
-        taxable=agg["taxable"] or ZERO,
-        gst=(agg["cgst"] or ZERO) + (agg["sgst"] or ZERO),
-        paid=paid or ZERO,
-        refunded=refunded or ZERO,
-    )
+    out = []
+    for row in (
+        Invoice.objects.filter(pk__in=ids)
+        .values("currency")
+        .annotate(count=Count("pk"), invoiced=Sum("total"), tax=_tax_sum())
+        .order_by("currency")
+    ):
+        mine = Invoice.objects.filter(pk__in=ids, currency=row["currency"]).values("pk")
+        paid = Payment.objects.filter(invoice__in=mine, status=Payment.Status.SUCCEEDED).aggregate(
+            s=Sum("amount")
+        )["s"]
+        refunds = CreditNote.objects.filter(invoice__in=mine).aggregate(
+            amount=Sum("amount"), tax=_tax_sum()
+        )
+        out.append(
+            Revenue(
+                currency=row["currency"],
+                count=row["count"],
+                invoiced=row["invoiced"] or ZERO,
+                tax=row["tax"] or ZERO,
+                paid=paid or ZERO,
+                refunded=refunds["amount"] or ZERO,
+                refunded_tax=refunds["tax"] or ZERO,
+            )
+        )
+    return out
 
 
 def payment_get_for(*, user: User, pk: int) -> Payment | None:

@@ -23,8 +23,15 @@ from carebook.billing.ledger import (
     refresh_status,
     refundable_amount,
 )
-from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
-from carebook.billing.money import financial_year, to_paise
+from carebook.billing.models import (
+    BillingSettings,
+    CreditNote,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    Payment,
+)
+from carebook.billing.money import financial_year
 from carebook.billing.providers import (
     ChargeResult,
     Outcome,
@@ -39,6 +46,7 @@ from carebook.booking.status import party_of
 from carebook.clinic.models import Clinic
 from carebook.clinic.policy import clinic_policy_update
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
+from carebook.core.money import to_minor
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
 
@@ -67,12 +75,14 @@ def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoi
     existing = invoice_of(appointment)
     if existing is not None:
         return existing
-    rules = BillingSettings.current()
-    totals = invoice_quote(appointment=appointment, rules=rules)
+    priced = invoice_quote(appointment=appointment)
+    location = appointment.location
     clinic = Clinic.current()
     year = financial_year(now)
     number = next_number(series=DocumentSequence.Series.INVOICE, year=year)
-    return Invoice.objects.create(
+    lines = {line.charge.kind: line for line in priced.lines}
+    charge_line = lines.get("service_charge")
+    invoice = Invoice.objects.create(
         number=f"{DocumentSequence.Series.INVOICE}/{year}/{number:06d}",
         financial_year=year,
         sequence_number=number,
@@ -85,24 +95,49 @@ def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoi
         description=_("%(service)s with %(practitioner)s")
         % {"service": appointment.service.name, "practitioner": appointment.practitioner},
         visit_at=appointment.start,
-        visit_time_zone=appointment.location.time_zone,
+        visit_time_zone=location.time_zone,
         clinic_name=clinic.name,
-        clinic_address=clinic.address,
-        clinic_gstin=clinic.gstin,
-        consultation_fee=totals.consultation_fee,
-        service_charge=totals.service_charge,
-        taxable_amount=totals.taxable_amount,
-        gst_rate=totals.gst_rate,
-        cgst_rate=totals.cgst_rate,
-        sgst_rate=totals.sgst_rate,
-        cgst_amount=totals.cgst_amount,
-        sgst_amount=totals.sgst_amount,
-        round_off=totals.round_off,
-        total=totals.total,
-        status=Invoice.Status.PAID if totals.total == 0 else Invoice.Status.ISSUED,
+        clinic_address=location.address or clinic.address,
+        clinic_gstin=(location.gstin or clinic.gstin) if priced.regime == "india_gst" else "",
+        currency=priced.currency,
+        tax_regime=priced.regime,
+        supplier_state=location.gst_state,
+        place_of_supply=(charge_line or lines["service"]).place_of_supply,
+        consultation_fee=lines["service"].value,
+        service_charge=charge_line.value if charge_line else ZERO,
+        taxable_amount=priced.taxable_value,
+        untaxed_amount=priced.untaxed_value,
+        cgst_amount=priced.heads.get("CGST", ZERO),
+        sgst_amount=priced.heads.get("SGST", ZERO),
+        igst_amount=priced.heads.get("IGST", ZERO),
+        vat_amount=priced.heads.get("VAT", ZERO),
+        round_off=priced.round_off,
+        total=priced.total,
+        status=Invoice.Status.PAID if priced.total == 0 else Invoice.Status.ISSUED,
         issued_at=now,
         issued_by=by,
     )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            kind=line.charge.kind,
+            description=invoice.description
+            if line.charge.kind == "service"
+            else line.charge.description,
+            tax_code=line.charge.code,
+            tax_category=line.charge.category,
+            tax_rate=line.charge.rate if line.taxable else ZERO,
+            place_of_supply=line.place_of_supply,
+            value=line.value,
+            cgst_amount=line.heads.get("CGST", ZERO),
+            sgst_amount=line.heads.get("SGST", ZERO),
+            igst_amount=line.heads.get("IGST", ZERO),
+            vat_amount=line.heads.get("VAT", ZERO),
+        )
+        for position, line in enumerate(priced.lines, start=1)
+    )
+    return invoice
 
 
 @atomic_write
@@ -149,7 +184,7 @@ def payment_record(
         raise IllegalTransition(_("This invoice has been refunded."))
     if outstanding <= 0:
         raise IllegalTransition(_("This invoice is already paid."))
-    amount = outstanding if amount is None else to_paise(amount)
+    amount = outstanding if amount is None else to_minor(amount, invoice.currency)
     if amount <= 0 or amount > outstanding:
         raise InvalidInput(
             _("The amount must be more than zero and at most %(due)s.") % {"due": outstanding}
@@ -320,7 +355,7 @@ def _credit_note_open(
     refundable = refundable_amount(invoice)
     if refundable <= 0:
         raise IllegalTransition(_("Nothing is left to refund on this invoice."))
-    amount = refundable if amount is None else to_paise(amount)
+    amount = refundable if amount is None else to_minor(amount, invoice.currency)
     if amount <= 0 or amount > refundable:
         raise InvalidInput(
             _("The amount must be more than zero and at most %(left)s.") % {"left": refundable}

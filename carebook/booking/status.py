@@ -69,11 +69,16 @@ _ACTION_WORDS = {
 }
 
 
-def cancellation_cutoff_hours(appointment: Appointment) -> int:
-    rules = getattr(appointment.practitioner, "booking_rules", None)
+def cutoff_hours_of(practitioner) -> int:
+    """Until how many hours before a visit its patient may cancel it online."""
+    rules = getattr(practitioner, "booking_rules", None)
     if rules is not None:
         return rules.cancellation_cutoff_hours
     return BookingRules._meta.get_field("cancellation_cutoff_hours").default
+
+
+def cancellation_cutoff_hours(appointment: Appointment) -> int:
+    return cutoff_hours_of(appointment.practitioner)
 
 
 def transition_refusal(

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from carebook.core.gst import STATE_CHOICES, gstin_compact, validate_gstin
 from carebook.core.timeutils import is_valid_zone, zone
 
 
@@ -89,6 +91,33 @@ class Language(models.Model):
         return self.name
 
 
+def validate_currency(value: str) -> None:
+    from babel.numbers import list_currencies
+
+    if value not in list_currencies():
+        raise ValidationError(
+            _("%(value)s is not an ISO 4217 currency code."), params={"value": value}
+        )
+
+
+class TaxRegime(models.TextChoices):
+    INDIA_GST = "india_gst", _("India: GST")
+    UK_VAT = "uk_vat", _("United Kingdom: VAT")
+    NONE = "none", _("No tax")
+
+
+class TaxCategory(models.TextChoices):
+    TAXABLE = "taxable", _("Taxable at a rate")
+    EXEMPT = "exempt", _("Exempt")
+    NIL_RATED = "nil_rated", _("Nil-rated (zero-rated)")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope (non-GST / outside the scope of VAT)")
+
+
+# Health care by a clinical establishment or an authorised medical practitioner is exempt from
+# GST (Notification 12/2017-Central Tax (Rate), entry 74); SAC 999312, medical services.
+SERVICE_TAX_DEFAULTS = {"category": TaxCategory.EXEMPT, "rate": Decimal("0"), "code": "999312"}
+
+
 class Location(models.Model):
     name = models.CharField(_("name"), max_length=120)
     address = models.TextField(_("address"))
@@ -98,13 +127,87 @@ class Location(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="INR",
+        validators=[validate_currency],
+        help_text=_("ISO 4217 code. Fees of visits here are in this currency."),
+    )
+    tax_regime = models.CharField(
+        _("tax regime"), max_length=16, choices=TaxRegime, default=TaxRegime.INDIA_GST
+    )
+    gst_state = models.CharField(
+        _("GST state"),
+        max_length=2,
+        choices=STATE_CHOICES,
+        blank=True,
+        help_text=_("India: the state this location supplies from (CGST + SGST within it)."),
+    )
+    gstin = models.CharField(
+        _("GSTIN"),
+        max_length=15,
+        blank=True,
+        validators=[validate_gstin],
+        help_text=_("India: the registration of this location's state; empty: the clinic's."),
+    )
+    service_charge = models.DecimalField(
+        _("booking service charge"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Added to every invoice of a visit here, in the location's currency."),
+    )
+    service_charge_tax_category = models.CharField(
+        _("service charge: tax"),
+        max_length=16,
+        choices=TaxCategory,
+        default=TaxCategory.TAXABLE,
+    )
+    service_charge_tax_rate = models.DecimalField(
+        _("service charge: tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("18.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    service_charge_tax_code = models.CharField(
+        _("service charge: SAC or VAT code"), max_length=16, blank=True, default="998599"
+    )
 
     class Meta:
         verbose_name = _("location")
         ordering = ["city", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(service_charge__gte=0), name="location_charge_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    service_charge_tax_rate__gte=0, service_charge_tax_rate__lte=100
+                ),
+                name="location_charge_rate_range",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name}, {self.city}"
+
+    def clean(self):
+        self.gstin = gstin_compact(self.gstin)
+        if self.tax_regime == TaxRegime.INDIA_GST:
+            if not self.gst_state:
+                raise ValidationError({"gst_state": _("Choose the state this location is in.")})
+            if self.gstin and self.gstin[:2] != self.gst_state:
+                raise ValidationError(
+                    {
+                        "gstin": _("This GSTIN is registered in another state (code %(code)s).")
+                        % {"code": self.gstin[:2]}
+                    }
+                )
+        elif self.gstin:
+            raise ValidationError({"gstin": _("A GSTIN belongs to a location under India's GST.")})
 
     @property
     def tz(self):
@@ -145,7 +248,7 @@ class Practitioner(models.Model):
     bio = models.TextField(_("about"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="practitioners/", blank=True)
     consultation_fee = models.DecimalField(
-        _("consultation fee (INR)"),
+        _("consultation fee"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("0"),
@@ -184,6 +287,17 @@ class Practitioner(models.Model):
     def display_name(self) -> str:
         return f"{self.title} {self.user.full_name}".strip()
 
+    @cached_property
+    def fee_currency(self) -> str:
+        """The currency the practitioner's fees are in: their locations' (INR when none yet)."""
+        found = (
+            Location.objects.filter(windows__practitioner=self)
+            .order_by("pk")
+            .values_list("currency", flat=True)
+            .first()
+        )
+        return found or "INR"
+
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
@@ -211,15 +325,32 @@ class Service(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(480)],
     )
     price = models.DecimalField(
-        _("price (INR)"),
+        _("price"),
         max_digits=10,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Empty means the practitioner's consultation fee."),
+        help_text=_(
+            "Empty means the practitioner's consultation fee. In the currency of the location "
+            "where the visit happens."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    tax_category = models.CharField(
+        _("tax"), max_length=16, choices=TaxCategory, default=SERVICE_TAX_DEFAULTS["category"]
+    )
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=SERVICE_TAX_DEFAULTS["rate"],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("For a taxable service."),
+    )
+    tax_code = models.CharField(
+        _("SAC or VAT code"), max_length=16, blank=True, default=SERVICE_TAX_DEFAULTS["code"]
+    )
 
     class Meta:
         verbose_name = _("service")
@@ -227,6 +358,9 @@ class Service(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gte=5), name="service_duration_min"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0, tax_rate__lte=100), name="service_rate_range"
             ),
         ]
 

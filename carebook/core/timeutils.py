@@ -67,3 +67,9 @@ def ensure_aware(value: datetime) -> datetime:
     if timezone.is_naive(value):
         raise ValueError("A naive datetime was given where an aware one is required.")
     return value.astimezone(UTC)
+
+
+def local_text(value: datetime, time_zone: str) -> str:
+    """An instant as the place's wall clock with its zone: "2 Mar 2026, 13:37 IST"."""
+    local = value.astimezone(zone(time_zone))
+    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"

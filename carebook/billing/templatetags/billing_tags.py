@@ -1,9 +1,9 @@
 from django import template
 
 from carebook.billing.models import Invoice, Payment
-from carebook.billing.money import format_inr
 from carebook.billing.selectors import invoice_for_appointment
 from carebook.booking.models import Appointment
+from carebook.core.templatetags.carebook_tags import money
 from carebook.core.timeutils import now as utcnow
 
 register = template.Library()
@@ -17,10 +17,7 @@ _STATUS_LOOK = {
 }
 
 
-@register.filter
-def inr(amount):
-    """₹ with Indian digit grouping: 123456.5 → ₹1,23,456.50."""
-    return "" if amount is None else format_inr(amount)
+register.filter("money", money)
 
 
 @register.filter

@@ -6,7 +6,7 @@ import pytest
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.billing import ledger
 from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
-from carebook.billing.providers import ChargeResult, Outcome, PaymentDetails
+from carebook.billing.providers import ChargeResult, Outcome
 from carebook.billing.services import (
     billing_settings_update,
     credit_note_issue,
@@ -19,6 +19,7 @@ from carebook.billing.services import (
 from carebook.billing.tests.factories import (
     RecordingGateway,
     booked,
+    card,
     completed,
     held,
     issued_invoice,
@@ -29,14 +30,15 @@ from carebook.billing.tests.factories import (
 from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.models import Clinic
+from carebook.clinic.tests.factories import LocationFactory
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
 from carebook.core.timeutils import now as utcnow
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-CARD = PaymentDetails(method="card", card_number="4111111111111111")
-DECLINE = PaymentDetails(method="card", card_number="4000000000000002")
-TIMEOUT = PaymentDetails(method="card", card_number="4000000000000119")
+CARD = card()
+DECLINE = card("4000000000000002")
+TIMEOUT = card("4000000000000119")
 
 
 def test_invoice_snapshots_clinic_patient_practitioner_and_fee(clinic):
@@ -116,8 +118,8 @@ def test_another_patient_cannot_issue_an_invoice():
 
 
 def test_zero_total_invoice_is_paid_at_once():
-    pay_at_booking(service_charge=D("0"))
-    cal = bookable_calendar()
+    pay_at_booking()
+    cal = bookable_calendar(location=LocationFactory(service_charge=D("0")))
     cal.service.price = D("0")
     cal.service.save()
     invoice = issued_invoice(completed(cal))

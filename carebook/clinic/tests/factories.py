@@ -25,6 +25,10 @@ class LocationFactory(factory.django.DjangoModelFactory):
     address = "1 MG Road"
     city = "Bengaluru"
     time_zone = "Asia/Kolkata"
+    # The seeds' billing configuration (docs/billing.md): a ₹50 booking charge and 18% GST on
+    # it and on the fee. The models' own defaults follow the law (the consultation exempt).
+    gst_state = "29"
+    service_charge = Decimal("50.00")
 
 
 class PractitionerFactory(factory.django.DjangoModelFactory):
@@ -46,3 +50,5 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     practitioner = factory.SubFactory(PractitionerFactory)
     name = "Consultation"
     duration_minutes = 30
+    tax_category = "taxable"
+    tax_rate = Decimal("18.00")

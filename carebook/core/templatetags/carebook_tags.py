@@ -1,6 +1,7 @@
 from django import template
 
-from carebook.core.timeutils import zone
+from carebook.core.money import format_money
+from carebook.core.timeutils import local_text, zone
 
 register = template.Library()
 
@@ -14,3 +15,18 @@ def wall(value, time_zone: str):
     if value is None or not time_zone:
         return value
     return value.astimezone(zone(time_zone)).replace(tzinfo=None)
+
+
+@register.filter
+def money(amount, currency="INR"):
+    """An amount written in its currency's own way: {{ fee|money:location.currency }}."""
+    return "" if amount is None or amount == "" else format_money(amount, currency or "INR")
+
+
+@register.filter
+def at_local(value, time_zone: str) -> str:
+    """One instant, one rendering: "2 Mar 2026, 13:37 IST", in the zone of the place it is
+    about (the visit's location). Every page, document and message writes an instant this way."""
+    if value is None or not time_zone:
+        return ""
+    return local_text(value, time_zone)

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carebook.billing.selectors import booking_policy, price_quote
 from carebook.booking import services
 from carebook.booking.availability import slots_free
 from carebook.booking.picker import picker_from_params
@@ -63,8 +64,21 @@ class _SlotRequest:
         return slots[:limit]
 
 
-def _booking_context(slot_request, form, **extra):
-    return {"req": slot_request, "form": form, "p": slot_request.practitioner, **extra}
+def _booking_context(slot_request, form, patient=None, **extra):
+    """The review page: the visit, its full price with each tax, and the policy in words."""
+    return {
+        "req": slot_request,
+        "form": form,
+        "p": slot_request.practitioner,
+        "quote": price_quote(
+            fee=slot_request.service.effective_price,
+            service=slot_request.service,
+            location=slot_request.location,
+            patient=patient if patient is not None and patient.is_patient else None,
+        ),
+        "policy": booking_policy(slot_request.practitioner),
+        **extra,
+    }
 
 
 def book(request):
@@ -122,7 +136,7 @@ def book(request):
         if request.method == "GET"
         else True
     )
-    context = _booking_context(slot_request, form)
+    context = _booking_context(slot_request, form, patient=user)
     if not offered:
         context.update(
             taken=_("Sorry, that time was just taken or is no longer bookable."),

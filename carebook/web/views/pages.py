@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from carebook.accounts.throttle import RateLimited
+from carebook.billing.selectors import price_quote
 from carebook.booking.availability import next_free_slots
 from carebook.booking.directory import practitioner_search
 from carebook.booking.picker import picker_from_params
@@ -62,6 +63,18 @@ def directory(request):
     )
 
 
+def _quote(picker, user):
+    """The full price of the picked visit, before a slot is chosen."""
+    if picker is None:
+        return None
+    return price_quote(
+        fee=picker.service.effective_price,
+        service=picker.service,
+        location=picker.location,
+        patient=user if user.is_authenticated and user.is_patient else None,
+    )
+
+
 def practitioner_detail(request, pk: int):
     practitioner = get_object_or_404(
         practitioners_bookable()
@@ -80,6 +93,7 @@ def practitioner_detail(request, pk: int):
         {
             "p": practitioner,
             "picker": picker,
+            "quote": _quote(picker, request.user),
             "services": services,
             "locations": locations,
             "next_slot": next_free_slots(practitioner_ids=[practitioner.pk])[practitioner.pk],
@@ -101,4 +115,8 @@ def slot_picker(request, pk: int):
     picker.reschedule_id = int(reschedule) if reschedule.isdigit() else None
     if request.GET.get("v") == picker.version:
         return HttpResponse(status=204)
-    return render(request, "scheduling/partials/slot_picker.html", {"picker": picker})
+    return render(
+        request,
+        "scheduling/partials/slot_picker.html",
+        {"picker": picker, "quote": _quote(picker, request.user)},
+    )

@@ -56,9 +56,33 @@ class LanguageAdmin(admin.ModelAdmin):
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "city", "time_zone", "phone", "is_active")
-    list_filter = ("is_active", "city", "time_zone")
+    list_display = ("name", "city", "time_zone", "currency", "tax_regime", "gst_state", "is_active")
+    list_filter = ("is_active", "city", "time_zone", "currency", "tax_regime")
     search_fields = ("name", "city", "address")
+    fieldsets = (
+        (None, {"fields": ("name", "address", "city", "time_zone", "phone", "is_active")}),
+        (
+            _("Money and tax"),
+            {
+                "fields": ("currency", "tax_regime", "gst_state", "gstin"),
+                "description": _(
+                    "Fees of visits here are in this currency; invoices follow the regime "
+                    "(docs/billing.md). Changing them applies to invoices issued from now on."
+                ),
+            },
+        ),
+        (
+            _("Booking service charge"),
+            {
+                "fields": (
+                    "service_charge",
+                    "service_charge_tax_category",
+                    "service_charge_tax_rate",
+                    "service_charge_tax_code",
+                )
+            },
+        ),
+    )
 
 
 class _IsSetFilter(admin.SimpleListFilter):
@@ -93,7 +117,15 @@ class HandledFilter(_IsSetFilter):
 class ServiceInline(admin.TabularInline):
     model = Service
     extra = 0
-    fields = ("name", "duration_minutes", "price", "is_active")
+    fields = (
+        "name",
+        "duration_minutes",
+        "price",
+        "tax_category",
+        "tax_rate",
+        "tax_code",
+        "is_active",
+    )
 
 
 @admin.register(Practitioner)
@@ -191,8 +223,15 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "practitioner", "duration_minutes", "price", "is_active")
-    list_filter = ("is_active", "practitioner__specialties")
+    list_display = (
+        "name",
+        "practitioner",
+        "duration_minutes",
+        "price",
+        "tax_category",
+        "is_active",
+    )
+    list_filter = ("is_active", "tax_category", "practitioner__specialties")
     search_fields = ("name", "practitioner__user__full_name")
     list_select_related = ("practitioner__user",)
     autocomplete_fields = ("practitioner",)

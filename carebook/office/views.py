@@ -323,13 +323,15 @@ def reports(request):
 
 
 EXPORT_LABELS = [
-    ("summary", "this report"),
+    ("summary", "appointments per period"),
+    ("money", "money per period and currency"),
     ("visits", "patients, cancellations and waits"),
     ("diaries", "diaries"),
     ("breakdowns", "breakdowns"),
     ("peak_hours", "peak hours"),
     ("appointments", "appointments"),
     ("invoices", "invoices"),
+    ("invoice_lines", "invoice lines with their tax"),
     ("credit_notes", "credit notes"),
 ]
 

@@ -9,12 +9,13 @@ from carebook.core.errors import InvalidInput, PermissionDenied
 from carebook.core.schemas import ErrorOut, ValidationErrorOut
 from carebook.reports import selectors
 from carebook.reports.periods import MAX_PERIODS, WEEKDAYS, period_starts
-from carebook.reports.revenue import FIGURES, ZERO, revenue
+from carebook.reports.revenue import FIGURES, ZERO, currencies, revenue
 from carebook.reports.schemas import (
     AppointmentReportFilters,
     AppointmentReportOut,
     PeakHoursOut,
     ReportFilters,
+    RevenueFilters,
     RevenueReportOut,
     VisitsReportOut,
 )
@@ -112,16 +113,24 @@ def peak_hours_report(request: HttpRequest, filters: Query[ReportFilters]):
     summary="Money per period: invoiced with its tax heads, refunded, collected, net",
     by_alias=True,
 )
-def revenue_report(request: HttpRequest, filters: Query[AppointmentReportFilters]):
-    """On each visit's local day; money and tax are separate figures, never one sum."""
+def revenue_report(request: HttpRequest, filters: Query[RevenueFilters]):
+    """On each visit's local day, in one currency; money and tax are separate figures."""
     chosen = _checked(request, filters)
     starts = _periods(filters)
-    found = revenue(start=filters.from_, end=filters.to, group_by=filters.group_by, filters=chosen)
+    found = revenue(
+        start=filters.from_,
+        end=filters.to,
+        group_by=filters.group_by,
+        filters=chosen,
+        currency=filters.currency,
+    )
     empty = dict.fromkeys(FIGURES, ZERO) | {"invoices": 0}
     return {
         "from": filters.from_,
         "to": filters.to,
         "group_by": filters.group_by,
+        "currency": filters.currency,
+        "currencies": currencies(start=filters.from_, end=filters.to, filters=chosen),
         "periods": [{"start": key, **found.get(key, empty)} for key in starts],
     }
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import date
 from io import StringIO
 
-from carebook.billing.models import CreditNote, Invoice
+from carebook.billing.models import CreditNote, Invoice, InvoiceLine
 from carebook.core.timeutils import zone
 from carebook.reports.periods import WEEKDAYS, period_starts
-from carebook.reports.revenue import FIGURES, revenue
+from carebook.reports.revenue import FIGURES, currencies, revenue
 from carebook.reports.selectors import (
     STATUSES,
     ReportFilters,
@@ -33,12 +33,14 @@ from carebook.reports.visits import (
 
 KINDS = (
     "summary",
+    "money",
     "visits",
     "diaries",
     "breakdowns",
     "peak_hours",
     "appointments",
     "invoices",
+    "invoice_lines",
     "credit_notes",
 )
 
@@ -53,16 +55,19 @@ def _in_range(instant, tz: str, start: date, end: date) -> bool:
 
 def summary_rows(start, end, group_by, filters: ReportFilters) -> Iterator[list]:
     counts = appointment_counts(start=start, end=end, group_by=group_by, filters=filters)
-    money = revenue(start=start, end=end, group_by=group_by, filters=filters)
-    yield ["period_start", *[str(s) for s in STATUSES], "appointments", *FIGURES]
+    yield ["period_start", *[str(s) for s in STATUSES], "appointments"]
     for key in period_starts(start, end, group_by):
-        figures = money.get(key, {})
-        yield [
-            key.isoformat(),
-            *[counts[key][s] for s in STATUSES],
-            sum(counts[key].values()),
-            *[figures.get(f, 0) for f in FIGURES],
-        ]
+        yield [key.isoformat(), *[counts[key][s] for s in STATUSES], sum(counts[key].values())]
+
+
+def money_rows(start, end, group_by, filters: ReportFilters) -> Iterator[list]:
+    """Per period and currency (one currency is never added to another)."""
+    yield ["period_start", "currency", *FIGURES]
+    for currency in currencies(start=start, end=end, filters=filters):
+        money = revenue(start=start, end=end, group_by=group_by, filters=filters, currency=currency)
+        for key in period_starts(start, end, group_by):
+            figures = money.get(key, {})
+            yield [key.isoformat(), currency, *[figures.get(f, 0) for f in FIGURES]]
 
 
 def visit_rows(start, end, filters: ReportFilters) -> Iterator[list]:
@@ -159,18 +164,27 @@ def appointment_rows(start, end, filters: ReportFilters) -> Iterator[list]:
             ]
 
 
+HEAD_COLUMNS = ["cgst", "sgst", "igst", "vat"]
+
+
+def _heads(row) -> list:
+    return [getattr(row, f"{head}_amount") for head in HEAD_COLUMNS]
+
+
 def invoice_rows(start, end, filters: ReportFilters) -> Iterator[list]:
     lo, hi = utc_bounds(start, end)
     yield [
         "number",
         "issued_local_date",
+        "currency",
+        "supplier_state",
+        "place_of_supply",
+        "gstin",
         "patient",
         "practitioner",
-        "taxable",
-        "cgst_rate",
-        "cgst",
-        "sgst_rate",
-        "sgst",
+        "taxable_value",
+        "untaxed_value",
+        *HEAD_COLUMNS,
         "round_off",
         "total",
         "status",
@@ -183,22 +197,70 @@ def invoice_rows(start, end, filters: ReportFilters) -> Iterator[list]:
             yield [
                 i.number,
                 _local(i.issued_at, i.visit_time_zone).date().isoformat(),
+                i.currency,
+                i.supplier_state,
+                i.place_of_supply,
+                i.clinic_gstin,
                 i.patient_name,
                 i.practitioner_name,
                 i.taxable_amount,
-                i.cgst_rate,
-                i.cgst_amount,
-                i.sgst_rate,
-                i.sgst_amount,
+                i.untaxed_amount,
+                *_heads(i),
                 i.round_off,
                 i.total,
                 i.status,
             ]
 
 
+def invoice_line_rows(start, end, filters: ReportFilters) -> Iterator[list]:
+    """Each invoice line with its code, category, rate and tax: what a GST return is made of."""
+    lo, hi = utc_bounds(start, end)
+    yield [
+        "invoice",
+        "issued_local_date",
+        "currency",
+        "line",
+        "description",
+        "code",
+        "category",
+        "rate",
+        "place_of_supply",
+        "value",
+        *HEAD_COLUMNS,
+    ]
+    qs = filtered_by_visit(
+        InvoiceLine.objects.select_related("invoice"), filters, "invoice__appointment"
+    ).filter(invoice__issued_at__gte=lo, invoice__issued_at__lt=hi)
+    for line in qs.order_by("invoice__issued_at", "invoice_id", "position").iterator(2000):
+        i = line.invoice
+        if _in_range(i.issued_at, i.visit_time_zone, start, end):
+            yield [
+                i.number,
+                _local(i.issued_at, i.visit_time_zone).date().isoformat(),
+                i.currency,
+                line.position,
+                line.description,
+                line.tax_code,
+                line.tax_category,
+                line.tax_rate,
+                line.place_of_supply,
+                line.value,
+                *_heads(line),
+            ]
+
+
 def credit_note_rows(start, end, filters: ReportFilters) -> Iterator[list]:
     lo, hi = utc_bounds(start, end)
-    yield ["number", "issued_local_date", "invoice", "amount", "reason", "refund_status"]
+    yield [
+        "number",
+        "issued_local_date",
+        "invoice",
+        "currency",
+        "amount",
+        *HEAD_COLUMNS,
+        "reason",
+        "refund_status",
+    ]
     qs = filtered_by_visit(
         CreditNote.objects.select_related("invoice"), filters, "invoice__appointment"
     ).filter(issued_at__gte=lo, issued_at__lt=hi)
@@ -209,7 +271,9 @@ def credit_note_rows(start, end, filters: ReportFilters) -> Iterator[list]:
                 n.number,
                 _local(n.issued_at, tz).date().isoformat(),
                 n.invoice.number,
+                n.invoice.currency,
                 n.amount,
+                *_heads(n),
                 n.reason,
                 n.refund_status,
             ]
@@ -219,6 +283,8 @@ def csv_lines(kind: str, *, start, end, group_by, filters: ReportFilters) -> Ite
     """The CSV text of one export, a line at a time (for a streaming response)."""
     rows = {
         "summary": lambda: summary_rows(start, end, group_by, filters),
+        "money": lambda: money_rows(start, end, group_by, filters),
+        "invoice_lines": lambda: invoice_line_rows(start, end, filters),
         "visits": lambda: visit_rows(start, end, filters),
         "diaries": lambda: diary_rows(start, end, filters),
         "breakdowns": lambda: breakdown_rows(start, end, filters),

@@ -1,5 +1,6 @@
-"""Money per period, on each visit's local day: invoiced (with its tax heads), refunded by
-credit note, collected, net of refunds. Money and tax are never one figure.
+"""Money per period and currency, on each visit's local day: invoiced (the lines' value), each
+tax head, refunded by credit note (value and tax apart), collected, net of refunds, outstanding.
+Money and tax are never one figure, and one currency is never added to another.
 
 An invoice and its credit notes count on the local day (in the visit's zone, snapshotted on
 the invoice) they were issued; a payment on the day it completed, in its location's zone.
@@ -21,26 +22,47 @@ from carebook.reports.selectors import (
 )
 
 ZERO = Decimal("0.00")
+HEADS = {"cgst": "cgst_amount", "sgst": "sgst_amount", "igst": "igst_amount", "vat": "vat_amount"}
 INVOICE_SUMS = {
-    "taxable": "taxable_amount",
-    "cgst": "cgst_amount",
-    "sgst": "sgst_amount",
+    "invoiced": F("taxable_amount") + F("untaxed_amount"),
+    "untaxed": "untaxed_amount",
+    **HEADS,
     "round_off": "round_off",
-    "invoiced": "total",
+    "billed": "total",
 }
-FIGURES = ["invoices", *INVOICE_SUMS, "refunded", "collected", "net", "outstanding"]
+REFUND_SUMS = {
+    "refunded": F("amount") - sum((F(field) for field in HEADS.values()), Value(ZERO)),
+    **{f"refunded_{head}": field for head, field in HEADS.items()},
+}
+FIGURES = [
+    "invoices",
+    *INVOICE_SUMS,
+    *REFUND_SUMS,
+    "collected",
+    "net",
+    "outstanding",
+]
 LABELS = {
     "invoices": "Invoices",
-    "taxable": "Taxable (fees and charges)",
+    "invoiced": "Invoiced (lines' value, without tax)",
+    "untaxed": "of which exempt, nil-rated or out of scope",
     "cgst": "CGST",
     "sgst": "SGST",
+    "igst": "IGST",
+    "vat": "VAT",
     "round_off": "Round-off",
-    "invoiced": "Invoiced",
-    "refunded": "Refunded (credit notes)",
-    "collected": "Collected",
-    "net": "Net of refunds",
+    "billed": "Billed (invoice totals: value, tax and round-off)",
+    "refunded": "Refunded by credit note (value, without tax)",
+    "refunded_cgst": "CGST taken back",
+    "refunded_sgst": "SGST taken back",
+    "refunded_igst": "IGST taken back",
+    "refunded_vat": "VAT taken back",
+    "collected": "Collected (payments received)",
+    "net": "Net revenue (invoiced less refunded, without tax)",
     "outstanding": "Outstanding (still to be paid)",
 }
+# The figures that are tax: shown beside money, never added to it.
+TAX_FIGURES = {*HEADS, *(f"refunded_{head}" for head in HEADS)}
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -78,13 +100,25 @@ def _by_period(
     return {row.pop("key"): row for row in rows}
 
 
-def revenue(
-    *, start: date, end: date, group_by: str, filters: ReportFilters
-) -> dict[date, dict[str, Decimal | int]]:
-    """Per period: invoices, taxable, cgst, sgst, round_off, invoiced, refunded, collected, net,
-    and outstanding (what is still owed now on the invoices issued in the period)."""
-    invoices = _by_period(
+def currencies(*, start: date, end: date, filters: ReportFilters) -> list[str]:
+    """The currencies of the invoices issued on local dates start..end."""
+    qs = on_local_days(
         filtered_by_visit(Invoice.objects.all(), filters, "appointment"),
+        start,
+        end,
+        instant="issued_at",
+        time_zone="visit_time_zone",
+    )
+    return sorted(set(qs.values_list("currency", flat=True).order_by()))
+
+
+def revenue(
+    *, start: date, end: date, group_by: str, filters: ReportFilters, currency: str = "INR"
+) -> dict[date, dict[str, Decimal | int]]:
+    """Per period, in one currency: the FIGURES; outstanding is what is still owed now on the
+    invoices issued in the period."""
+    invoices = _by_period(
+        filtered_by_visit(Invoice.objects.filter(currency=currency), filters, "appointment"),
         instant="issued_at",
         time_zone="visit_time_zone",
         sums={**INVOICE_SUMS, "outstanding": _unpaid()},
@@ -93,17 +127,23 @@ def revenue(
         group_by=group_by,
     )
     refunds = _by_period(
-        filtered_by_visit(CreditNote.objects.all(), filters, "invoice__appointment"),
+        filtered_by_visit(
+            CreditNote.objects.filter(invoice__currency=currency), filters, "invoice__appointment"
+        ),
         instant="issued_at",
         time_zone="invoice__visit_time_zone",
-        sums={"refunded": "amount"},
+        sums=REFUND_SUMS,
         start=start,
         end=end,
         group_by=group_by,
     )
     payments = _by_period(
         filtered_by_visit(
-            Payment.objects.filter(status=Payment.Status.SUCCEEDED, completed_at__isnull=False),
+            Payment.objects.filter(
+                status=Payment.Status.SUCCEEDED,
+                completed_at__isnull=False,
+                appointment__location__currency=currency,
+            ),
             filters,
             "appointment",
         ),
@@ -120,7 +160,8 @@ def revenue(
         for name in [*INVOICE_SUMS, "outstanding"]:
             out[key][name] = row[name] or ZERO
     for key, row in refunds.items():
-        out[key]["refunded"] = row["refunded"] or ZERO
+        for name in REFUND_SUMS:
+            out[key][name] = row[name] or ZERO
     for key, row in payments.items():
         out[key]["collected"] = row["collected"] or ZERO
     for row in out.values():

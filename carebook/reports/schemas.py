@@ -47,14 +47,21 @@ class PeakHoursOut(Schema):
 class PeriodRevenue(Schema):
     start: date
     invoices: int = Field(description="Invoices issued.")
-    taxable: Decimal = Field(description="Fees and charges before tax (INR).")
+    invoiced: Decimal = Field(description="The invoices' lines: fees and charges, without tax.")
+    untaxed: Decimal = Field(description="Of which exempt, nil-rated or out of scope.")
     cgst: Decimal
     sgst: Decimal
+    igst: Decimal
+    vat: Decimal
     round_off: Decimal
-    invoiced: Decimal = Field(description="Invoice totals: taxable + tax + round-off.")
-    refunded: Decimal = Field(description="Credit notes issued.")
+    billed: Decimal = Field(description="Invoice totals: invoiced + tax + round-off.")
+    refunded: Decimal = Field(description="Credit notes issued: their value, without tax.")
+    refunded_cgst: Decimal
+    refunded_sgst: Decimal
+    refunded_igst: Decimal
+    refunded_vat: Decimal
     collected: Decimal = Field(description="Payments received.")
-    net: Decimal = Field(description="Invoiced less refunded.")
+    net: Decimal = Field(description="Invoiced less refunded, both without tax.")
     outstanding: Decimal = Field(
         description="Still owed now on the invoices issued in the period (never below zero)."
     )
@@ -64,7 +71,17 @@ class RevenueReportOut(Schema):
     from_: date = Field(alias="from")
     to: date
     group_by: GroupBy
+    currency: str = Field(description="Every amount is in this currency (ISO 4217).")
+    currencies: list[str] = Field(description="The currencies invoiced in the range.")
     periods: list[PeriodRevenue]
+
+
+class RevenueFilters(AppointmentReportFilters):
+    currency: str = Field(
+        "INR",
+        pattern="^[A-Z]{3}$",
+        description="ISO 4217: one currency per answer, never added to another.",
+    )
 
 
 class Waits(Schema):

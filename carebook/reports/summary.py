@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from carebook.booking.models import Appointment
 from carebook.reports.charts import bar_chart, line_chart
 from carebook.reports.periods import period_starts, previous_range
-from carebook.reports.revenue import FIGURES, LABELS, revenue
+from carebook.reports.revenue import FIGURES, LABELS, TAX_FIGURES, currencies, revenue
 from carebook.reports.selectors import STATUSES, ReportFilters, appointment_counts, peak_hours
 from carebook.reports.utilisation import utilisation
 from carebook.reports.visits import (
@@ -32,16 +32,10 @@ def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilt
     before = previous_range(start, end)
     counts = appointment_counts(start=start, end=end, group_by=group_by, filters=filters)
     earlier = appointment_counts(start=before[0], end=before[1], group_by="month", filters=filters)
-    money = revenue(start=start, end=end, group_by=group_by, filters=filters)
-    money_before = revenue(start=before[0], end=before[1], group_by="month", filters=filters)
     statuses = [str(s) for s in STATUSES]
     keys = period_starts(start, end, group_by)
     grid = peak_hours(start=start, end=end, filters=filters)
     top = max((n for row in grid for n in row), default=0)
-    figures = [f for f in FIGURES if f != "invoices"]
-
-    def total(rows, name):
-        return sum((r.get(name, 0) for r in rows.values()), 0)
 
     return {
         "start": start,
@@ -54,16 +48,18 @@ def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilt
             (label, sum(counts[k][s] for k in counts), sum(earlier[k][s] for k in earlier))
             for s, label in [(s, Appointment.Status(s).label) for s in statuses]
         ],
-        "figures": figures,
-        "money": [(k, [money[k][f] if k in money else 0 for f in figures]) for k in keys],
-        "money_totals": [(LABELS[f], total(money, f), total(money_before, f)) for f in figures],
-        "figure_labels": [LABELS[f] for f in figures],
+        "moneys": [
+            _money(currency, keys, group_by, start, end, before, filters)
+            for currency in currencies(start=start, end=end, filters=filters)
+            or currencies(start=before[0], end=before[1], filters=filters)
+            or ["INR"]
+        ],
         "heat": [
             (day, [(n, 0 if not top else min(4, (4 * n + top - 1) // top)) for n in row])
             for day, row in zip(WEEKDAYS, grid, strict=True)
         ],
         "hours": list(range(24)),
-        "charts": _charts(keys, group_by, counts, money),
+        "charts": {"appointments": _appointments_chart(keys, group_by, counts)},
         **visit_figures(start, end, before, filters, counts, earlier),
     }
 
@@ -79,21 +75,47 @@ STACKS = [
 MONEY_LINES = ["invoiced", "collected", "refunded", "net"]
 
 
-def _charts(keys, group_by, counts, money) -> dict:
+def _labels(keys, group_by) -> list[str]:
     fmt = {"day": "D j M", "week": "j M", "month": "M Y"}[group_by]
-    labels = [date_format(k, fmt) for k in keys]
+    return [date_format(k, fmt) for k in keys]
+
+
+def _appointments_chart(keys, group_by, counts) -> dict:
+    return bar_chart(
+        _labels(keys, group_by),
+        [(name, [sum(counts[k][s] for s in group) for k in keys]) for name, group in STACKS],
+        title=f"Appointments per {group_by}",
+        stacked=True,
+    )
+
+
+def _money(currency, keys, group_by, start, end, before, filters) -> dict:
+    """One currency's money section: totals beside the period before, per period, a chart."""
+    money = revenue(start=start, end=end, group_by=group_by, filters=filters, currency=currency)
+    money_before = revenue(
+        start=before[0], end=before[1], group_by="month", filters=filters, currency=currency
+    )
+    figures = [f for f in FIGURES if f != "invoices"]
+
+    def total(rows, name):
+        return sum((r.get(name, 0) for r in rows.values()), 0)
+
     return {
-        "appointments": bar_chart(
-            labels,
-            [(name, [sum(counts[k][s] for s in group) for k in keys]) for name, group in STACKS],
-            title=f"Appointments per {group_by}",
-            stacked=True,
-        ),
-        "money": line_chart(
-            labels,
-            [(LABELS[f], [money[k][f] if k in money else 0 for k in keys]) for f in MONEY_LINES],
-            title=f"Money per {group_by}",
-            unit="INR",
+        "currency": currency,
+        "figure_labels": [LABELS[f] for f in figures],
+        "periods": [(k, [money[k][f] if k in money else 0 for f in figures]) for k in keys],
+        "totals": [
+            (LABELS[f], f in TAX_FIGURES, total(money, f), total(money_before, f)) for f in figures
+        ],
+        "chart": line_chart(
+            _labels(keys, group_by),
+            [
+                (LABELS[f].split(" (")[0], [money[k][f] if k in money else 0 for k in keys])
+                for f in MONEY_LINES
+            ],
+            title=f"Money per {group_by} in {currency}",
+            unit=currency,
+            chart_id=f"chart-money-{currency.lower()}",
         ),
     }
 

@@ -75,14 +75,19 @@ def test_csv_exports_are_logged_and_hold_the_rows_behind_the_report(client, monk
     response, text = export(client, "invoices", day)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     header, row = text.splitlines()[:2]
-    assert header.startswith("number,issued_local_date,patient") and "cgst" in header
+    assert header.startswith("number,issued_local_date,currency") and "igst" in header
     assert row.startswith(visit.invoice.number)
     _, text = export(client, "summary", day)
     assert text.splitlines()[0].startswith("period_start,requested,confirmed")
+    _, text = export(client, "money", day)
+    assert text.splitlines()[0].startswith("period_start,currency,invoices,invoiced")
+    assert text.splitlines()[1].startswith(f"{day.isoformat()},INR,1,")
+    _, text = export(client, "invoice_lines", day)
+    assert len(text.splitlines()) == 3 and ",999312,taxable,18.00," in text
     _, text = export(client, "appointments", visit.start.astimezone(visit.location.tz).date())
     assert str(visit.pk) in text and visit.patient.full_name not in text  # no patient data
     events = SecurityEvent.objects.filter(kind="data_exported", user=staff)
-    assert events.count() == 3 and "invoices" in events.last().detail + events.first().detail
+    assert events.count() == 5 and "invoices" in events.last().detail + events.first().detail
 
 
 def test_an_export_asks_for_the_password_again_after_ten_minutes(client):

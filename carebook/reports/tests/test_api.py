@@ -76,9 +76,15 @@ def test_revenue_endpoint_answers_every_period_with_money_and_tax_apart(world):
         "/api/v1/reports/revenue", {"from": "2026-03-01", "to": "2026-03-31", "group_by": "week"}
     )
     assert response.status_code == 200
-    periods = response.json()["periods"]
+    body = response.json()
+    periods = body["periods"]
+    assert body["currency"] == "INR" and body["currencies"] == []
     assert [p["start"] for p in periods][:2] == ["2026-02-23", "2026-03-02"]
-    assert set(periods[0]) >= {"taxable", "cgst", "sgst", "invoiced", "refunded", "net"}
+    assert set(periods[0]) >= {"invoiced", "cgst", "sgst", "igst", "vat", "billed", "net"}
+    bad = world.client("staff").get(
+        "/api/v1/reports/revenue", {"from": "2026-03-01", "to": "2026-03-31", "currency": "rupees"}
+    )
+    assert bad.status_code == 422
     assert (
         world.client("patient")
         .get("/api/v1/reports/revenue", {"from": "2026-03-01", "to": "2026-03-31"})

@@ -1,12 +1,19 @@
-"""Billing for the demo clinic: invoices and counter payments for its past completed visits.
+"""Billing for the demo clinic: invoices and counter payments for its past completed visits,
+in rupees and in pounds, and a goodwill credit note in each.
 
 Idempotent: a visit that already has an invoice is left alone, so a second run changes nothing.
 """
 
 from carebook.accounts.models import User
-from carebook.billing.models import BillingSettings, Invoice, Payment
-from carebook.billing.services import billing_settings_update, invoice_issue, payment_record
+from carebook.billing.models import BillingSettings, CreditNote, Invoice, Payment
+from carebook.billing.services import (
+    billing_settings_update,
+    credit_note_issue,
+    invoice_issue,
+    payment_record,
+)
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.core.money import minor_unit
 from carebook.demo.logins import STAFF_LOGIN
 
 METHODS = (Payment.Method.UPI, Payment.Method.CASH, Payment.Method.CARD)
@@ -42,4 +49,22 @@ def seed_billing() -> int:
                 now=row.at,
             )
         made += 1
+    _goodwill_credits(staff)
     return made
+
+
+def _goodwill_credits(staff: User) -> None:
+    """One partial refund by credit note in each currency invoiced, once."""
+    for currency in Invoice.objects.values_list("currency", flat=True).distinct().order_by():
+        invoices = Invoice.objects.filter(currency=currency, status=Invoice.Status.PAID)
+        if CreditNote.objects.filter(invoice__currency=currency).exists():
+            continue
+        invoice = invoices.order_by("-total", "pk").first()
+        if invoice is not None:
+            credit_note_issue(
+                invoice=invoice,
+                amount=(invoice.total / 10).quantize(minor_unit(currency)),
+                reason="Goodwill: the visit started 40 minutes late",
+                by=staff,
+                now=invoice.issued_at,
+            )

@@ -273,13 +273,13 @@ PRACTITIONERS = (
         registration="HCPC PYL034567",
         years=11,
         languages=("en", "kn", "te", "hi"),
-        fee=1200,
+        fee=90,  # GBP: she works in Harrow
         video=True,
         bio=(
             "Clinical psychologist; CBT for anxiety and depression. Sees clients in Harrow "
             "and by video."
         ),
-        services=(("Psychotherapy session", 50, None), ("First consultation", 60, 1500)),
+        services=(("Psychotherapy session", 50, None), ("First consultation", 60, 110)),
         hours=(
             Hours("lon", "Mon,Tue,Thu", "09:00", "13:00"),
             Hours("lon", "Wed", "14:00", "18:00"),
@@ -322,7 +322,7 @@ PRACTITIONERS = (
         registration="GMC 6123456",
         years=16,
         languages=("en", "gu", "hi"),
-        fee=1500,
+        fee=65,  # GBP
         video=True,
         bio="General practitioner in Harrow; second opinions for families in India by video.",
         services=(("GP consultation", 20, None), ("Travel health consultation", 30, None)),

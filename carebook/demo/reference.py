@@ -33,8 +33,18 @@ CLINIC = {
     "address": "12, 100 Feet Road, HAL 2nd Stage, Indiranagar, Bengaluru, Karnataka 560038, India",
     "phone": "+91 80 4567 8900",
     "email": "hello@carebook.test",
-    "gstin": "29AAGCA4821K1Z6",
+    "gstin": "29AAGCA4821K1ZI",
     "patients_need_approval": False,
+}
+
+# India: consultations exempt (the services' default), a ₹50 booking charge at 18% GST.
+INDIA = {
+    "currency": "INR",
+    "tax_regime": "india_gst",
+    "service_charge": Decimal("50.00"),
+    "service_charge_tax_category": "taxable",
+    "service_charge_tax_rate": Decimal("18.00"),
+    "service_charge_tax_code": "998599",
 }
 
 LOCATIONS = {
@@ -44,6 +54,9 @@ LOCATIONS = {
         "city": "Bengaluru",
         "time_zone": "Asia/Kolkata",
         "phone": "+91 80 4567 8900",
+        **INDIA,
+        "gst_state": "29",
+        "gstin": "29AAGCA4821K1ZI",
     },
     "bom": {
         "name": "Arogya Bandra West",
@@ -51,6 +64,9 @@ LOCATIONS = {
         "city": "Mumbai",
         "time_zone": "Asia/Kolkata",
         "phone": "+91 22 6123 4500",
+        **INDIA,
+        "gst_state": "27",
+        "gstin": "27AAGCA4821K1ZM",
     },
     "lon": {
         "name": "Arogya Harrow",
@@ -58,6 +74,14 @@ LOCATIONS = {
         "city": "London",
         "time_zone": "Europe/London",
         "phone": "+44 20 7946 0123",
+        # Medical care by registered practitioners is exempt from VAT; the booking charge is
+        # standard-rated (docs/billing.md).
+        "currency": "GBP",
+        "tax_regime": "uk_vat",
+        "service_charge": Decimal("2.50"),
+        "service_charge_tax_category": "taxable",
+        "service_charge_tax_rate": Decimal("20.00"),
+        "service_charge_tax_code": "S",
     },
 }
 
@@ -85,6 +109,9 @@ SPECIALTIES = {
     "Cardiology": "Heart health: chest pain, palpitations, hypertension, ECG and echo review.",
 }
 
+
+# The GST state of a patient's address: it decides the tax on the booking charge.
+STATES = (("Bengaluru", "29"), ("Mumbai", "27"))
 
 PATIENTS = (
     # email, name, phone, dob, gender, blood group, address, emergency contact, phone
@@ -188,6 +215,7 @@ def seed_reference(*, summary: Summary) -> dict:
                 gender=gender,
                 blood_group=blood,
                 address=address,
+                state=next((code for city, code in STATES if city in address), ""),
                 emergency_contact_name=contact,
                 emergency_contact_phone=contact_phone,
             )

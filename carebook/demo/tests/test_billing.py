@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 import pytest
 
-from carebook.billing.models import Invoice, Payment
+from carebook.billing.models import CreditNote, Invoice, Payment
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Clinic
 from carebook.demo import logins
@@ -21,7 +23,9 @@ def test_demo_visits_are_invoiced_and_paid_once():
     done = Appointment.objects.filter(status=Appointment.Status.COMPLETED)
     assert done.exists()
     assert Invoice.objects.count() == done.count()
-    assert not Invoice.objects.exclude(status=Invoice.Status.PAID).exists()
+    assert not Invoice.objects.exclude(
+        status__in=[Invoice.Status.PAID, Invoice.Status.PARTIALLY_REFUNDED]
+    ).exists()
     assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == done.count()
     assert Invoice.objects.filter(patient__email=logins.PATIENT_LOGIN[0]).exists()
     for year in Invoice.objects.values_list("financial_year", flat=True).distinct():
@@ -29,6 +33,26 @@ def test_demo_visits_are_invoiced_and_paid_once():
             Invoice.objects.filter(financial_year=year).values_list("sequence_number", flat=True)
         )
         assert numbers == list(range(1, len(numbers) + 1))
-    assert Invoice.objects.first().clinic_gstin == "29AAGCA4821K1Z6"
+    assert Invoice.objects.first().clinic_gstin == "29AAGCA4821K1ZI"
     assert Clinic.current().payment_at_booking
     assert seed_billing() == 0
+
+
+def test_demo_invoices_follow_each_locations_currency_and_tax():
+    seed_demo()
+    seed_billing()
+    london = Invoice.objects.filter(appointment__location__city="London")
+    india = Invoice.objects.exclude(appointment__location__city="London")
+    assert london.exists() and india.exists()
+    for invoice in london:
+        assert (invoice.currency, invoice.tax_regime, invoice.clinic_gstin) == ("GBP", "uk_vat", "")
+        assert invoice.cgst_amount == invoice.sgst_amount == invoice.igst_amount == 0
+        consultation, charge = invoice.lines.order_by("position")
+        assert consultation.tax_category == "exempt" and consultation.vat_amount == 0
+        assert charge.vat_amount == Decimal("0.50")  # 20% of the £2.50 booking charge
+    for invoice in india:
+        assert invoice.currency == "INR" and invoice.untaxed_amount == invoice.consultation_fee
+        consultation, charge = invoice.lines.order_by("position")
+        assert consultation.tax_category == "exempt" and consultation.tax_amount == 0
+        assert charge.tax_amount == Decimal("9.00")  # 18% of ₹50, as CGST + SGST or IGST
+    assert set(CreditNote.objects.values_list("invoice__currency", flat=True)) == {"GBP", "INR"}

@@ -7,6 +7,7 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from pydantic import ValidationError as PydanticValidationError
 
 from carebook.core import outage
 from carebook.core.errors import (
@@ -101,6 +102,9 @@ def exception_to_response(exc: Exception) -> tuple[int, dict, dict[str, str]] | 
         return 413, error_body("The request is too large.", "request_too_large"), {}
     if isinstance(exc, SuspiciousOperation):
         return 400, error_body("The request was refused.", "malformed_request"), {}
+    if isinstance(exc, PydanticValidationError):
+        # Our answer did not fit its own schema: our bug, never the caller's.
+        return None
     if isinstance(exc, (ValueError, OverflowError, DataError)):
         # Input our schemas let through but the domain could not read (a naive datetime, a date
         # out of range): the caller's to fix, so 422, but logged in case it is our bug.

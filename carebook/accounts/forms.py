@@ -138,7 +138,15 @@ class PatientRegistrationForm(PasswordPairMixin):
     )
     phone = PhoneField(label=_("Mobile phone"))
     date_of_birth = BirthDateField(label=_("Date of birth"))
-    gender = forms.ChoiceField(label=_("Gender"), choices=PatientProfile.Gender.choices)
+    # Nothing chosen for you: an unanswered question is kept as "prefer not to say".
+    gender = forms.ChoiceField(
+        label=_("Gender (optional)"),
+        choices=[("", _("— choose —")), *PatientProfile.Gender.choices],
+        required=False,
+    )
+
+    def clean_gender(self):
+        return self.cleaned_data["gender"] or PatientProfile.Gender.UNDISCLOSED
     blood_group = forms.ChoiceField(
         label=_("Blood group"), choices=PatientProfile.BloodGroup.choices, required=False
     )

@@ -157,3 +157,12 @@ def test_an_invisible_character_twin_is_the_same_mailbox(client, twin):
     response = client.post("/account/register/", patient_data(email=twin))
     assert response.status_code == 302  # the same answer as for any address
     assert User.objects.filter(email__icontains="victim").count() == 1
+
+
+def test_gender_is_never_chosen_for_the_patient(client):
+    page = client.get("/account/register/").content.decode()
+    first_option = re.search(r'<select name="gender"[^>]*>\s*<option value="([^"]*)"', page)
+    assert first_option and first_option.group(1) == ""  # no silent "Female"
+    client.post("/account/register/", patient_data(gender=""))
+    user = User.objects.get(email="asha@example.test")
+    assert user.patient_profile.gender == "undisclosed"

@@ -17,6 +17,10 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 APPOINTMENT_CHANGED = "appointment.changed"
 PRACTITIONER_REGISTERED = "practitioner.registered"
 CONTACT_MESSAGE_RECEIVED = "contact_message.received"
+# payload: topic — something that asked staff to act was acted on (by anyone)
+STAFF_TASK_DONE = "staff_task.done"
+PRACTITIONER_TOPIC = "practitioner-registration:{pk}"
+CONTACT_TOPIC = "contact-message:{pk}"
 # payload: user (whose sessions and API tokens were just revoked), by, reason
 CREDENTIALS_REVOKED = "credentials.revoked"
 

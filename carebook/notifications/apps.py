@@ -15,5 +15,6 @@ class NotificationsConfig(AppConfig):
             events.PRACTITIONER_REGISTERED, services.notify_staff_practitioner_registered
         )
         events.subscribe(events.CONTACT_MESSAGE_RECEIVED, services.notify_staff_contact_message)
+        events.subscribe(events.STAFF_TASK_DONE, services.notify_staff_task_done)
         events.subscribe(events.CREDENTIALS_REVOKED, services.calendar_tokens_revoke_on_credentials)
         periodic.register(tasks.ensure_reaper_scheduled)

@@ -66,6 +66,8 @@ class Notification(models.Model):
     )
     text = models.CharField(_("text"), max_length=300)
     link = models.CharField(_("link"), max_length=300, blank=True)
+    # What a notice asks staff to act on: once anyone acts, every copy of it is read.
+    topic = models.CharField(_("topic"), max_length=80, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 

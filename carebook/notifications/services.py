@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from carebook.accounts.models import User
 from carebook.booking.models import AppointmentHistory
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
+from carebook.core.events import CONTACT_TOPIC, PRACTITIONER_TOPIC
 from carebook.core.locking import lock
 from carebook.core.security_log import security_event
 from carebook.core.timeutils import now as utcnow
@@ -61,12 +62,17 @@ def _link(name: str) -> str:
         return ""
 
 
-def _notify_staff(*, text: str, link: str) -> None:
+def _notify_staff(*, text: str, link: str, topic: str = "") -> None:
     staff = User.objects.filter(role=User.Role.STAFF, state=User.State.ACTIVE)
     Notification.objects.bulk_create(
-        Notification(user_id=pk, text=text[:300], link=link)
+        Notification(user_id=pk, text=text[:300], link=link, topic=topic)
         for pk in staff.values_list("pk", flat=True)
     )
+
+
+def notify_staff_task_done(*, topic: str) -> None:
+    """Someone acted on what the notices about `topic` asked: they leave every bell."""
+    Notification.objects.filter(topic=topic, read_at__isnull=True).update(read_at=utcnow())
 
 
 def notify_staff_practitioner_registered(*, practitioner) -> None:
@@ -75,6 +81,7 @@ def notify_staff_practitioner_registered(*, practitioner) -> None:
         text=_("%(name)s registered as a practitioner and waits for verification.")
         % {"name": practitioner.display_name},
         link=_link("office:registrations"),
+        topic=PRACTITIONER_TOPIC.format(pk=practitioner.pk),
     )
 
 
@@ -84,6 +91,7 @@ def notify_staff_contact_message(*, message) -> None:
         text=_("New contact message from %(name)s: %(subject)s")
         % {"name": message.name, "subject": message.subject},
         link=_link("office:messages"),
+        topic=CONTACT_TOPIC.format(pk=message.pk),
     )
 
 

@@ -10,7 +10,7 @@ from carebook.accounts.models import User
 from carebook.accounts.services import ensure_staff
 from carebook.clinic.models import ContactMessage
 from carebook.core.errors import IllegalTransition
-from carebook.core.events import CONTACT_MESSAGE_RECEIVED, emit
+from carebook.core.events import CONTACT_MESSAGE_RECEIVED, CONTACT_TOPIC, STAFF_TASK_DONE, emit
 from carebook.core.timeutils import now as utcnow
 
 CONTACT_SCOPE = "contact"
@@ -56,4 +56,5 @@ def contact_message_mark_handled(*, message: ContactMessage, by: User) -> Contac
         raise IllegalTransition(_("This message is already marked as handled."))
     message.handled_at = utcnow()
     message.save(update_fields=["handled_at"])
+    emit(STAFF_TASK_DONE, topic=CONTACT_TOPIC.format(pk=message.pk))
     return message

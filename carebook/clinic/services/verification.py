@@ -11,6 +11,7 @@ from carebook.accounts.services import ensure_staff, user_suspend
 from carebook.clinic.models import Practitioner
 from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, InvalidInput
+from carebook.core.events import PRACTITIONER_TOPIC, STAFF_TASK_DONE, emit
 from carebook.core.timeutils import now as utcnow
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def practitioner_verify(*, practitioner: Practitioner, by: User) -> Practitioner
         user.save(update_fields=["state"])
     practitioner.user = user
     audit_record(by=by, obj=practitioner, message="Registration verified")
+    emit(STAFF_TASK_DONE, topic=PRACTITIONER_TOPIC.format(pk=practitioner.pk))
     return practitioner
 
 
@@ -81,4 +83,5 @@ def practitioner_registration_reject(
     logger.info(
         "Practitioner %s registration rejected by user %s: %s", practitioner.pk, by.pk, reason
     )
+    emit(STAFF_TASK_DONE, topic=PRACTITIONER_TOPIC.format(pk=practitioner.pk))
     return practitioner

@@ -302,3 +302,19 @@ def test_staff_set_the_reminder_times(client):
     assert "is not a length of time" in response.content.decode()
     login(client, PatientFactory())
     assert client.get(url).status_code == 404
+
+
+def test_a_verification_notice_leaves_every_staff_bell_once_anyone_acts(client):
+    from carebook.clinic.services import practitioner_verify
+    from carebook.clinic.tests.factories import PractitionerFactory
+    from carebook.notifications.services import notify_staff_practitioner_registered
+
+    first, second = StaffFactory(), StaffFactory()
+    practitioner = PractitionerFactory(verified_at=None)
+    notify_staff_practitioner_registered(practitioner=practitioner)
+    assert Notification.objects.filter(read_at__isnull=True).count() == 2
+    practitioner_verify(practitioner=practitioner, by=first)
+    assert not Notification.objects.filter(user=second, read_at__isnull=True).exists()
+    client.force_login(second)
+    page = client.get("/notifications/").content.decode()
+    assert 'class="notice"' in page and "Nothing unread" in page

@@ -5,6 +5,7 @@ from typing import Annotated
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
+from ninja.errors import ValidationError
 
 from carebook.billing import pdf
 from carebook.billing.forms import PayForm
@@ -25,7 +26,6 @@ from carebook.billing.selectors import invoice_get_for, invoice_search
 from carebook.billing.services import credit_note_issue, payment_checkout
 from carebook.billing.views import document_filename, pdf_response
 from carebook.booking.selectors import appointment_get_for
-from carebook.core.errors import InvalidInput
 from carebook.core.idempotency import idempotent
 from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut
 
@@ -46,6 +46,7 @@ def payment_out(p: Payment) -> PaymentOut:
         provider_transaction_id=p.provider_transaction_id,
         created_at=p.created_at,
         receipt_number=p.receipt_number,
+        message=p.message,
     )
 
 
@@ -216,15 +217,26 @@ def appointment_pay(
     """Pay online for an appointment held while the patient pays (`payment_due`); success books
     it (requested, or confirmed) and issues the invoice.
 
-    Declined: 402 with the failed payment, and the hold stays until it expires. The hold gone
-    (expired, or released because the gateway timed out): 409.
+    Card and UPI details are checked first, as the web form checks them: a card number that
+    fails the Luhn check, an expiry in the past, a security code of the wrong length or a
+    malformed UPI id answer 422 with the field's error (`type`: incorrect_number, expired_card,
+    invalid_expiry, invalid_cvc, invalid_vpa or required), and nothing is charged. Declined:
+    402 with the failed payment and its `message` (the gateway's reason), and the hold stays
+    until it expires. The hold gone (expired, or released because the gateway timed out): 409.
     """
     appointment = appointment_get_for(user=request.auth, pk=appointment_id, door="rest")
     if appointment is None:
         raise Http404
     form = PayForm(payload.dict())
     if not form.is_valid():
-        raise InvalidInput(" ".join(e for errors in form.errors.values() for e in errors))
+        # Before any gateway call: 422 with one error per field, as the web form shows them.
+        raise ValidationError(
+            [
+                {"loc": ["body", "payload", name], "msg": " ".join(e.messages), "type": e.code}
+                for name, errors in form.errors.as_data().items()
+                for e in errors
+            ]
+        )
     checkout = payment_checkout(appointment=appointment, details=form.details(), by=request.auth)
     appointment.refresh_from_db()
     body = PayOut(

@@ -1,15 +1,20 @@
-import re
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from carebook.billing import cards
 from carebook.billing.models import BillingSettings, Invoice, Payment
-from carebook.billing.providers import PaymentDetails, luhn_ok
+from carebook.billing.providers import PaymentDetails
 
 
 class PayForm(forms.Form):
-    """Card or UPI details for the simulated gateway; they are passed on, never stored."""
+    """Card or UPI details for the gateway; they are passed on, never stored.
+
+    The rules are `cards`' (the REST pay endpoint and the simulated gateway use the same): a
+    Luhn-valid number, an expiry not past (a card is valid through the end of its month), 3
+    digits of security code (4 for American Express), a UPI id shaped name@handle.
+    """
 
     method = forms.ChoiceField(
         label=_("Pay with"),
@@ -26,7 +31,7 @@ class PayForm(forms.Form):
     card_expiry = forms.CharField(
         label=_("Expiry (MM/YY)"),
         required=False,
-        max_length=5,
+        max_length=7,
         widget=forms.TextInput(attrs={"autocomplete": "cc-exp", "placeholder": "MM/YY"}),
     )
     card_cvc = forms.CharField(
@@ -38,33 +43,44 @@ class PayForm(forms.Form):
     upi_id = forms.CharField(
         label=_("UPI id"),
         required=False,
-        max_length=80,
+        max_length=cards.UPI_ID_MAX_LENGTH,
         help_text=_("For example name@okbank"),
     )
+    _card: cards.CardEntry | None = None
 
     def clean(self):
         data = super().clean()
         if data.get("method") == Payment.Method.CARD:
-            number = re.sub(r"[\s-]", "", data.get("card_number", ""))
-            if not luhn_ok(number):
-                self.add_error("card_number", _("Please check the card number."))
-            data["card_number"] = number
-            if not re.fullmatch(r"(0[1-9]|1[0-2])/\d{2}", data.get("card_expiry", "")):
-                self.add_error("card_expiry", _("Please enter the expiry as MM/YY."))
-            if not re.fullmatch(r"\d{3,4}", data.get("card_cvc", "")):
-                self.add_error("card_cvc", _("Please enter the 3 or 4 digits on the back."))
+            entry, problems = cards.card_entry_check(
+                number=data.get("card_number", ""),
+                expiry=data.get("card_expiry", ""),
+                cvc=data.get("card_cvc", ""),
+            )
+            self._card = entry
         elif data.get("method") == Payment.Method.UPI:
-            if not re.fullmatch(r"[\w.\-]{2,64}@[A-Za-z]{2,32}", data.get("upi_id", "").strip()):
-                self.add_error("upi_id", _("Please enter a UPI id like name@okbank."))
+            data["upi_id"] = data.get("upi_id", "").strip()
+            problems = cards.upi_problems(data["upi_id"])
+        else:
+            problems = []
+        for problem in problems:
+            if problem.field not in self.errors:
+                self.add_error(
+                    problem.field, forms.ValidationError(problem.message, code=problem.code)
+                )
         return data
 
     def details(self) -> PaymentDetails:
         data = self.cleaned_data
-        return PaymentDetails(
-            method=data["method"],
-            card_number=data.get("card_number", ""),
-            upi_id=data.get("upi_id", "").strip(),
-        )
+        if data["method"] == Payment.Method.CARD:
+            card = self._card
+            return PaymentDetails(
+                method=data["method"],
+                card_number=card.number,
+                card_expiry_month=card.expiry_month,
+                card_expiry_year=card.expiry_year,
+                card_cvc=card.cvc,
+            )
+        return PaymentDetails(method=data["method"], upi_id=data["upi_id"])
 
 
 class RecordPaymentForm(forms.Form):

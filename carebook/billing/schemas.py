@@ -22,6 +22,11 @@ class PaymentOut(Schema):
     provider_transaction_id: str
     created_at: datetime
     receipt_number: str
+    message: str = Field(
+        "",
+        description="Why the payment did not go through (the gateway's reason), else empty.",
+        examples=["The card has insufficient funds."],
+    )
 
 
 class CreditNoteOut(Schema):
@@ -97,14 +102,36 @@ class RefundOut(CreditNoteOut):
 
 
 class PayIn(Schema):
-    """What the payer gives the gateway: with the simulated gateway a card (number, expiry,
-    security code) or a UPI id; checked exactly as the web payment form checks them."""
+    """What the payer gives the gateway: a card (number, expiry, security code) or a UPI id;
+    checked exactly as the web payment form checks them (docs/payments.md)."""
 
     method: Literal["card", "upi"]
-    card_number: str = Field("", max_length=23, examples=["4111111111111111"])
-    card_expiry: str = Field("", max_length=5, examples=["12/29"])
-    card_cvc: str = Field("", max_length=4, examples=["123"])
-    upi_id: str = Field("", max_length=80, examples=["priya@okbank"])
+    card_number: str = Field(
+        "",
+        max_length=23,
+        description="12 to 19 digits passing the Luhn check (15 for American Express); spaces "
+        "and hyphens between groups are ignored.",
+        examples=["4111111111111111"],
+    )
+    card_expiry: str = Field(
+        "",
+        max_length=7,
+        description="MM/YY (or MM/YYYY); the card is valid through the end of that month.",
+        examples=["12/29"],
+    )
+    card_cvc: str = Field(
+        "",
+        max_length=4,
+        description="3 digits; 4 for American Express.",
+        examples=["123"],
+    )
+    upi_id: str = Field(
+        "",
+        max_length=255,
+        description="name@handle: letters, digits, dots, hyphens or underscores, @, the app's "
+        "handle.",
+        examples=["priya@okbank"],
+    )
 
 
 class PayOut(Schema):

@@ -10,7 +10,7 @@ from django_tasks import task
 
 from carebook.billing import ledger
 from carebook.billing.models import CreditNote, Payment
-from carebook.billing.providers import provider_get
+from carebook.billing.providers import provider_get, refund_id_or_raise
 from carebook.core.tasks import retried
 
 
@@ -45,11 +45,12 @@ def charge_reverse(payment_id: int, attempt: int = 1) -> str:
         return "nothing to reverse"
     if payment.reversal_reference:
         return f"already reversed as {payment.reversal_reference}"
-    reference = provider_get().refund(
+    result = provider_get().refund(
+        idempotency_key=f"carebook-payment-{payment.pk}-reversal",
         transaction_id=payment.provider_transaction_id,
         amount=payment.amount,
-        reference=f"carebook-payment-{payment.pk}-reversal",
     )
+    reference = refund_id_or_raise(result)  # not refunded: raise, and the task retries
     with transaction.atomic():
         Payment.objects.filter(pk=payment.pk, reversal_reference="").update(
             reversal_reference=reference[:64]

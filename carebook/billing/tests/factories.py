@@ -7,6 +7,7 @@ from django.db import connection
 
 from carebook.accounts.models import User
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
+from carebook.billing.cards import card_today
 from carebook.billing.models import BillingSettings, Invoice
 from carebook.billing.providers import PaymentDetails, SimulatedGateway
 from carebook.billing.services import invoice_issue, payment_checkout
@@ -108,7 +109,18 @@ def issued_invoice(appointment: Appointment | None = None, *, now=None) -> Invoi
     return invoice_issue(appointment=appointment, by=StaffFactory(), now=now)
 
 
-CARD = PaymentDetails(method="card", card_number="4111111111111111")
+def card(number: str = "4111111111111111", cvc: str = "123") -> PaymentDetails:
+    """A card as the payment form passes it on: valid through December five years ahead."""
+    return PaymentDetails(
+        method="card",
+        card_number=number,
+        card_expiry_month=12,
+        card_expiry_year=card_today().year + 5,
+        card_cvc=cvc,
+    )
+
+
+CARD = card()
 
 
 def paid_booking(cal: Calendar | None = None, *, start: datetime | None = None) -> Appointment:
@@ -120,26 +132,30 @@ def paid_booking(cal: Calendar | None = None, *, start: datetime | None = None) 
 
 
 class RecordingGateway(SimulatedGateway):
-    """The simulated gateway, remembering each refund request (and whether a transaction was
-    open around it); `fail` refunds raise, as a gateway that is down."""
+    """The simulated gateway, remembering each refund request (its idempotency key as
+    `reference`, and whether a transaction was open around it); `fail` refunds raise, as a
+    gateway that is down."""
 
     def __init__(self, *, fail: int = 0):
+        super().__init__()
         self.refunds: list[dict] = []
         self.fail = fail
 
-    def refund(self, *, transaction_id: str, amount: Decimal, reference: str) -> str:
+    def refund(self, *, idempotency_key: str, transaction_id: str, amount: Decimal):
         self.refunds.append(
             {
                 "transaction_id": transaction_id,
                 "amount": amount,
-                "reference": reference,
+                "reference": idempotency_key,
                 "in_transaction": connection.in_atomic_block,
             }
         )
         if self.fail:
             self.fail -= 1
             raise ConnectionError("gateway down")
-        return super().refund(transaction_id=transaction_id, amount=amount, reference=reference)
+        return super().refund(
+            idempotency_key=idempotency_key, transaction_id=transaction_id, amount=amount
+        )
 
     @property
     def references(self) -> set[str]:

@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.billing.models import BillingSettings, CreditNote, DocumentSequence, Invoice, Payment
-from carebook.billing.providers import PaymentDetails
 from carebook.billing.services import payment_checkout, payment_record
 from carebook.billing.tests.factories import (
+    CARD,
     booked,
     completed,
     held,
@@ -167,7 +167,7 @@ def _paid(patient=None):
     appointment = held(patient=patient)
     checkout = payment_checkout(
         appointment=appointment,
-        details=PaymentDetails("card", card_number="4111111111111111"),
+        details=CARD,
         by=appointment.patient,
     )
     return checkout.invoice, checkout.payment

@@ -7,6 +7,8 @@ logs exactly the page it shows. Counting, `.values()` and `.exists()` fetch no r
 nothing.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.db.models.query import ModelIterable
 
@@ -91,11 +93,31 @@ def appointment_get_for(
     return appointment_visible_to(user, door=door, path=path).filter(pk=pk).first()
 
 
-def appointment_list_for_patient(*, user: User, upcoming: bool, now) -> QuerySet[Appointment]:
-    qs = appointment_visible_to(user).filter(patient=user)
-    if upcoming:
-        return qs.filter(end__gte=now).order_by("start")
-    return qs.filter(end__lt=now).order_by("-start")
+@dataclass(frozen=True)
+class PatientVisits:
+    upcoming: list[Appointment]  # active (held, requested, confirmed), not yet over
+    past: list[Appointment]  # over: completed, missed, or never closed
+    cancelled: list[Appointment]  # cancelled, rejected or expired (a move is not a cancellation)
+
+
+def patient_visits(*, user: User, now, limit: int = 50) -> PatientVisits:
+    """A patient's visits sorted the way they think of them. A visit moved to another time is
+    one visit: the new booking, which knows where it came from; the old one is left out."""
+    S = Appointment.Status
+    qs = (
+        appointment_visible_to(user)
+        .filter(patient=user)
+        .exclude(rescheduled_to__isnull=False)
+        .select_related("practitioner__user", "location", "service", "rescheduled_from")
+    )
+    closed = [S.CANCELLED, S.REJECTED, S.EXPIRED]
+    return PatientVisits(
+        upcoming=list(
+            qs.filter(status__in=Appointment.ACTIVE_STATUSES, end__gte=now).order_by("start")
+        ),
+        past=list(qs.exclude(status__in=closed).filter(end__lt=now).order_by("-start")[:limit]),
+        cancelled=list(qs.filter(status__in=closed).order_by("-start")[:limit]),
+    )
 
 
 def patients_of_practitioner(*, user: User) -> QuerySet[User]:

@@ -216,3 +216,36 @@ def test_reschedule_picks_a_new_slot_and_releases_the_old(client):
 def test_my_appointments_is_for_patients(client):
     client.force_login(StaffFactory())
     assert client.get("/appointments/").status_code == 404
+
+
+def test_my_appointments_keep_upcoming_active_and_a_move_as_one_visit(client):
+    from carebook.booking.services import appointment_cancel, appointment_reschedule
+
+    cal = bookable_calendar()
+    patient = PatientFactory()
+
+    def book(days):
+        return appointment_book(
+            patient=patient,
+            practitioner=cal.practitioner,
+            service=cal.service,
+            location=cal.location,
+            start=NINE_IST + timedelta(days=days),
+            mode="in_person",
+            by=patient,
+        )
+
+    moved = book(3)
+    later = appointment_reschedule(
+        appointment=moved, start=NINE_IST + timedelta(days=2), by=patient
+    )
+    dropped = book(5)
+    appointment_cancel(appointment=dropped, by=patient)
+    client.force_login(patient)
+    visits = client.get("/appointments/").context["visits"]
+    assert [a.pk for a in visits.upcoming] == [later.pk]
+    assert [a.pk for a in visits.cancelled] == [dropped.pk]  # the move is not a cancellation
+    page = client.get("/appointments/").content.decode()
+    assert "Moved here from 6 Mar 2026, 09:00 IST" in page  # from a later time, as it was
+    old_page = client.get(f"/appointments/{moved.pk}/").content.decode()
+    assert "This visit was moved to" in old_page and "5 Mar 2026, 09:00 IST" in old_page

@@ -15,7 +15,7 @@ from carebook.billing.selectors import booking_policy, price_quote
 from carebook.booking import services
 from carebook.booking.availability import slots_free
 from carebook.booking.picker import picker_from_params
-from carebook.booking.selectors import appointment_get_for, appointment_list_for_patient
+from carebook.booking.selectors import appointment_get_for, patient_visits
 from carebook.booking.status import action_refusal, allowed_actions
 from carebook.clinic.models import Service
 from carebook.clinic.selectors import practitioner_locations, practitioners_bookable
@@ -158,13 +158,12 @@ def my_appointments(request):
     if not request.user.is_patient:
         raise Http404
     now = utcnow()
-    upcoming = list(appointment_list_for_patient(user=request.user, upcoming=True, now=now))
-    past = list(appointment_list_for_patient(user=request.user, upcoming=False, now=now)[:50])
-    for a in upcoming:
+    visits = patient_visits(user=request.user, now=now)
+    for a in visits.upcoming:
         a.actions = allowed_actions(a, request.user, now=now)
         if a.is_active and "cancel" not in a.actions:
             a.cancel_note = action_refusal(a, request.user, "cancel", now=now)
-    return render(request, "booking/my_appointments.html", {"upcoming": upcoming, "past": past})
+    return render(request, "booking/my_appointments.html", {"visits": visits})
 
 
 @login_required
@@ -178,6 +177,7 @@ def appointment_detail(request, pk: int):
         "booking/detail.html",
         {
             "a": appointment,
+            "moved_to": getattr(appointment, "rescheduled_to", None),
             "history": history,
             "actions": allowed_actions(appointment, request.user),
             "reason_form": ReasonForm(),

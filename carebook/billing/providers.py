@@ -344,6 +344,7 @@ _GATEWAY_REASONS = {
 
 _SIM_TXN = re.compile(r"sim_txn_[0-9a-f]{24}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
+_DIGITS = re.compile(r"[0-9]{1,12}")
 SIGNATURE_HEADER = "Carebook-Signature"
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -467,9 +468,9 @@ class SimulatedGateway(PaymentProvider):
         )
         parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
         timestamp, sent = parts.get("t", ""), parts.get("v1", "")
-        if not timestamp.isdigit() or not sent:
+        if _DIGITS.fullmatch(timestamp) is None or not sent:
             raise WebhookRejected("The signature header is missing or malformed.")
-        if not hmac.compare_digest(sent, self._sign(body, int(timestamp))):
+        if not hmac.compare_digest(sent.encode(), self._sign(body, int(timestamp)).encode()):
             raise WebhookRejected("The signature does not match.")
         if abs(utcnow().timestamp() - int(timestamp)) > WEBHOOK_TOLERANCE_SECONDS:
             raise WebhookRejected("The delivery is too old (or from the future).")
@@ -484,7 +485,7 @@ class SimulatedGateway(PaymentProvider):
                 refund_id=str(data.get("refund_id", "")),
                 code=str(data.get("code", "")),
             )
-        except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        except (ValueError, KeyError, TypeError, InvalidOperation, OverflowError, OSError) as exc:
             raise WebhookRejected("The event is not readable.") from exc
 
     # For tests and demos: a signed delivery of an event this gateway would send -----------------

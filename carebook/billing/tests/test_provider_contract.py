@@ -329,6 +329,10 @@ def test_a_forged_stale_or_unsigned_delivery_is_rejected(gateway):
         gateway.parse_webhook(body=stale_body, headers=stale)
     with pytest.raises(WebhookRejected):
         gateway.parse_webhook(body=body, headers={"Carebook-Signature": "t=1,v1="})
+    now = int(utcnow().timestamp())
+    for forged in (f"t={now},v1=ünïcode", f"t=١٢,v1={'0' * 64}", f"t={'9' * 40},v1=00"):
+        with pytest.raises(WebhookRejected):
+            gateway.parse_webhook(body=body, headers={"Carebook-Signature": forged})
 
 
 # The billing callers ----------------------------------------------------------------------------

@@ -1,36 +1,13 @@
-"""A prescription as a PDF, drawn with fpdf2's built-in Helvetica.
+"""A prescription as a PDF, drawn with fpdf2.
 
-The core PDF fonts cover Latin-1 only. Rather than ship a TTF, text is mapped to Latin-1 first:
-common typographic characters get plain equivalents (₹ → "Rs.", dashes, quotes) and anything
-else becomes "?". Names in Indian scripts would need a Unicode font; see docs/records.md.
+Fonts: the Noto families carebook ships (`carebook.core.pdf_fonts`), shaped by HarfBuzz, so the
+patient's and practitioner's names, medicines and instructions print in their own script
+(Devanagari, Bengali, Tamil, Arabic, emoji, Latin with accents).
 """
 
-from fpdf import FPDF
-
 from carebook.clinic.models import Clinic
+from carebook.core.pdf_fonts import FAMILY, UnicodePDF
 from carebook.records.models import Prescription
-
-REPLACEMENTS = {
-    "₹": "Rs.",
-    "—": "-",
-    "–": "-",
-    "‘": "'",
-    "’": "'",
-    "“": '"',
-    "”": '"',
-    "…": "...",
-    "•": "-",
-    "→": "->",
-    "★": "*",
-    "\u00a0": " ",
-}
-
-
-def latin1(text: str) -> str:
-    """`text` with every character the core fonts can draw; the rest replaced."""
-    for char, plain in REPLACEMENTS.items():
-        text = text.replace(char, plain)
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _clinic_name() -> str:
@@ -45,17 +22,17 @@ def prescription_pdf(prescription: Prescription) -> bytes:
     visit = appointment.start.astimezone(tz)
     clinic_name = _clinic_name()
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(latin1(f"Prescription {prescription.number}"))
-    pdf.set_author(latin1(clinic_name))
+    pdf = UnicodePDF(format="A4")
+    pdf.set_title(f"Prescription {prescription.number}")
+    pdf.set_author(clinic_name)
     pdf.set_creator("carebook")
     pdf.add_page()
     pdf.set_auto_page_break(auto=True, margin=15)
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def line(text: str, size: int = 10, style: str = "", height: float = 6) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, height, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, style, size)
+        pdf.multi_cell(width, height, text, new_x="LMARGIN", new_y="NEXT")
 
     line(clinic_name, 16, "B", 8)
     line(
@@ -75,15 +52,15 @@ def prescription_pdf(prescription: Prescription) -> bytes:
 
     line("Medicines", 12, "B", 7)
     columns = (("Medicine", 0.36), ("Dose", 0.18), ("Frequency", 0.26), ("Duration", 0.20))
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(FAMILY, "B", 10)
     for title, share in columns:
         pdf.cell(width * share, 7, title, border=1)
     pdf.ln()
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
     for item in prescription.items.all():
         values = (item.name, item.dose, item.frequency, item.duration)
         for (_title, share), value in zip(columns, values, strict=True):
-            pdf.cell(width * share, 7, latin1(value)[:60], border=1)
+            pdf.cell(width * share, 7, value[:60], border=1)
         pdf.ln()
     if prescription.instructions:
         pdf.ln(4)

@@ -5,7 +5,7 @@ import pytest
 from pypdf import PdfReader
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
-from carebook.billing.pdf import _latin1, credit_note_pdf, invoice_pdf, receipt_pdf
+from carebook.billing.pdf import credit_note_pdf, invoice_pdf, money, receipt_pdf
 from carebook.billing.services import payment_record
 from carebook.billing.tests.factories import completed, issued_invoice
 
@@ -26,11 +26,11 @@ def test_invoice_pdf_shows_number_gstin_patient_and_totals(clinic):
     assert "GSTIN: 29AAGCA4821K1Z6" in text
     assert "Arogya Family Clinic" in text
     assert "Priya Raman" in text
-    assert "Rs. 500.00" in text  # consultation fee
-    assert "Rs. 550.00" in text  # taxable amount
-    assert "CGST @ 9%" in text and "SGST @ 9%" in text
-    assert text.count("Rs. 49.50") == 2
-    assert "Rs. 649.00" in text
+    assert "₹500.00" in text  # consultation fee
+    assert "₹550.00" in text  # taxable amount
+    assert "CGST ₹49.50" in text and "SGST ₹49.50" in text  # each tax head, 9% of ₹550
+    assert text.count("₹49.50") == 2
+    assert "₹649.00" in text
 
 
 def test_receipt_pdf_shows_the_payment_against_its_invoice(clinic):
@@ -43,7 +43,7 @@ def test_receipt_pdf_shows_the_payment_against_its_invoice(clinic):
     assert payment.receipt_number in text
     assert invoice.number in text
     assert "Anil Kumar" in text
-    assert "Rs. 649.00" in text
+    assert "₹649.00" in text
     assert "UPI123456" in text
     # The invoice lists the payment too.
     assert "UPI123456" in text_of(invoice_pdf(invoice))
@@ -64,14 +64,16 @@ def test_credit_note_pdf(clinic):
     )
     text = text_of(credit_note_pdf(note))
     assert "CREDIT NOTE" in text and note.number in text and invoice.number in text
-    assert "Rs. 649.00" in text
+    assert "₹649.00" in text
 
 
-def test_names_outside_latin1_do_not_break_the_pdf(clinic):
+def test_names_outside_latin1_print_whole(clinic):
     patient = PatientFactory(full_name="Zoë Ñandú अनिल")
     text = text_of(invoice_pdf(issued_invoice(completed(patient=patient))))
-    assert "Zoë Ñandú" in text
+    assert "Zoë Ñandú अनिल" in text
 
 
-def test_latin1_spells_out_the_rupee_sign():
-    assert _latin1("₹1,180 – paid") == "Rs.1,180 - paid"
+def test_money_writes_the_currency_sign_in_its_locale():
+    assert money("INR", Decimal("123456.5")) == "₹1,23,456.50"
+    assert money("INR", Decimal("-0.40")) == "-₹0.40"
+    assert money("GBP", Decimal("1829")) == "£1,829.00"

@@ -153,7 +153,7 @@ def test_patient_downloads_own_prescription_pdf_with_its_text(done):
         "500 mg",
         "Three times a day",
         "5 days",
-        "Drink water - rest well Rs.0",
+        "Drink water — rest well ₹0 “quotes”",
     ):
         assert expected in text, expected
     assert not AccessLog.objects.exists()  # the patient's own read is not logged

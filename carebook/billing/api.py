@@ -10,10 +10,10 @@ from ninja.errors import ValidationError
 from carebook.billing import pdf
 from carebook.billing.forms import PayForm
 from carebook.billing.models import Invoice, Payment
-from carebook.billing.money import to_paise
 from carebook.billing.schemas import (
     CreditNoteOut,
     InvoiceFilters,
+    InvoiceLineOut,
     InvoiceOut,
     InvoicePage,
     PayIn,
@@ -27,6 +27,7 @@ from carebook.billing.services import credit_note_issue, payment_checkout
 from carebook.billing.views import document_filename, pdf_response
 from carebook.booking.selectors import appointment_get_for
 from carebook.core.idempotency import idempotent
+from carebook.core.money import to_minor
 from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut
 
 router = Router(tags=["invoices"])
@@ -67,18 +68,31 @@ def invoice_out(invoice: Invoice) -> InvoiceOut:
         clinic_name=invoice.clinic_name,
         clinic_address=invoice.clinic_address,
         clinic_gstin=invoice.clinic_gstin,
+        currency=invoice.currency,
+        tax_regime=invoice.tax_regime,
+        place_of_supply=invoice.place_of_supply,
+        lines=[
+            InvoiceLineOut(
+                kind=line.kind,
+                description=line.description,
+                tax_code=line.tax_code,
+                tax_category=line.tax_category,
+                tax_rate=line.tax_rate,
+                place_of_supply=line.place_of_supply,
+                value=line.value,
+                tax=dict(line.head_columns),
+            )
+            for line in invoice.lines.select_related("invoice")
+        ],
         consultation_fee=invoice.consultation_fee,
         service_charge=invoice.service_charge,
         taxable_amount=invoice.taxable_amount,
-        gst_rate=invoice.gst_rate,
-        cgst_rate=invoice.cgst_rate,
-        sgst_rate=invoice.sgst_rate,
-        cgst_amount=invoice.cgst_amount,
-        sgst_amount=invoice.sgst_amount,
+        untaxed_amount=invoice.untaxed_amount,
+        tax=dict(invoice.heads),
         round_off=invoice.round_off,
         total=invoice.total,
-        paid=to_paise(invoice.paid_amount),
-        refunded=to_paise(invoice.refunded_amount),
+        paid=to_minor(invoice.paid_amount, invoice.currency),
+        refunded=to_minor(invoice.refunded_amount, invoice.currency),
         issued_at=invoice.issued_at,
         payments=[
             PaymentOut(
@@ -94,7 +108,12 @@ def invoice_out(invoice: Invoice) -> InvoiceOut:
         ],
         credit_notes=[
             CreditNoteOut(
-                id=n.pk, number=n.number, amount=n.amount, reason=n.reason, issued_at=n.issued_at
+                id=n.pk,
+                number=n.number,
+                amount=n.amount,
+                tax=dict(n.heads),
+                reason=n.reason,
+                issued_at=n.issued_at,
             )
             for n in invoice.credit_notes.all()
         ],
@@ -186,6 +205,7 @@ def invoice_refund(request: HttpRequest, invoice_id: InvoiceId, payload: RefundI
             invoice_id=note.invoice_id,
             number=note.number,
             amount=note.amount,
+            tax=dict(note.heads),
             reason=note.reason,
             issued_at=note.issued_at,
             refund_status=note.refund_status,

@@ -137,7 +137,7 @@ class BillingSettingsForm(forms.ModelForm):
 
     class Meta:
         model = BillingSettings
-        fields = ["service_charge", "gst_rate", "full_refund_hours", "refund_no_show"]
+        fields = ["full_refund_hours", "refund_no_show"]
 
     def __init__(self, *args, payment_at_booking: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

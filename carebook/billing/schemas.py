@@ -32,9 +32,21 @@ class PaymentOut(Schema):
 class CreditNoteOut(Schema):
     id: int
     number: str
-    amount: Decimal
+    amount: Decimal = Field(description="What is credited, tax included.")
+    tax: dict[str, Decimal] = Field(description="The tax it takes back, by head.")
     reason: str
     issued_at: datetime
+
+
+class InvoiceLineOut(Schema):
+    kind: Literal["service", "service_charge"]
+    description: str
+    tax_code: str = Field(description="SAC (India) or VAT code.", examples=["999312"])
+    tax_category: Literal["taxable", "exempt", "nil_rated", "out_of_scope"]
+    tax_rate: Decimal = Field(description="Percent, for a taxable line.")
+    place_of_supply: str = Field(description="India: the state code the line is supplied in.")
+    value: Decimal
+    tax: dict[str, Decimal] = Field(description="This line's tax by head (CGST, SGST, IGST, VAT).")
 
 
 class InvoiceOut(Schema):
@@ -52,14 +64,15 @@ class InvoiceOut(Schema):
     clinic_name: str
     clinic_address: str
     clinic_gstin: str
+    currency: str = Field(description="ISO 4217; every amount of the invoice is in it.")
+    tax_regime: Literal["india_gst", "uk_vat", "none"]
+    place_of_supply: str
+    lines: list[InvoiceLineOut]
     consultation_fee: Decimal
     service_charge: Decimal
-    taxable_amount: Decimal
-    gst_rate: Decimal
-    cgst_rate: Decimal
-    sgst_rate: Decimal
-    cgst_amount: Decimal
-    sgst_amount: Decimal
+    taxable_amount: Decimal = Field(description="Value of the taxable lines.")
+    untaxed_amount: Decimal = Field(description="Value of exempt, nil-rated, out-of-scope lines.")
+    tax: dict[str, Decimal] = Field(description="Tax by head, each the sum of the lines'.")
     round_off: Decimal
     total: Decimal
     paid: Decimal

@@ -18,7 +18,7 @@ from carebook.billing.forms import (
 from carebook.billing.models import BillingSettings
 from carebook.booking.models import Appointment
 from carebook.booking.selectors import appointment_get_for
-from carebook.clinic.models import Clinic
+from carebook.clinic.models import Clinic, Location
 from carebook.core.decorators import staff_required
 from carebook.core.doors import paginate
 from carebook.core.errors import DomainError, SlotUnavailable
@@ -118,7 +118,7 @@ def invoices(request):
             "form": form,
             "page": page,
             "query": query,
-            "revenue": selectors.invoice_revenue(qs),
+            "revenues": selectors.invoice_revenue(qs),
         },
     )
 
@@ -144,6 +144,7 @@ def _invoice_page(request, invoice, *, refund_form=None, status=200):
         {
             "invoice": invoice,
             "a": invoice.appointment,
+            "lines": invoice.lines.select_related("invoice"),
             "payments": invoice.payments.order_by("pk"),
             "credit_notes": invoice.credit_notes.order_by("pk"),
             "outstanding": max(outstanding, 0),
@@ -266,7 +267,7 @@ def credit_note_pdf(request, pk: int):
 
 @staff_required
 def billing_settings(request):
-    """The clinic's billing rules: when patients pay, service charge, GST, refund policy."""
+    """The clinic's billing rules (when patients pay, refunds), and each location's money."""
     form = BillingSettingsForm(
         request.POST or None,
         instance=BillingSettings.current(),
@@ -285,5 +286,9 @@ def billing_settings(request):
             else:
                 messages.success(request, _("Billing settings saved."))
                 return redirect("billing:settings")
-        return render(request, "billing/settings.html", {"form": form}, status=400)
-    return render(request, "billing/settings.html", {"form": form})
+        return render(request, "billing/settings.html", _settings_context(form), status=400)
+    return render(request, "billing/settings.html", _settings_context(form))
+
+
+def _settings_context(form) -> dict:
+    return {"form": form, "locations": Location.objects.order_by("city", "name")}

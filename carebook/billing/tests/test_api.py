@@ -48,7 +48,12 @@ def test_invoice_detail_json_and_another_patients_is_404(two_invoices):
     detail = c.get(f"/api/v1/invoices/{mine.pk}")
     assert detail.status_code == 200
     data = detail.json()
-    assert (data["cgst_amount"], data["sgst_amount"], data["status"]) == ("49.50", "49.50", "paid")
+    assert (data["tax"], data["currency"], data["status"]) == (
+        {"CGST": "49.50", "SGST": "49.50", "IGST": "0.00"},
+        "INR",
+        "paid",
+    )
+    assert [line["kind"] for line in data["lines"]] == ["service", "service_charge"]
     for url in (f"/api/v1/invoices/{theirs.pk}", f"/api/v1/invoices/{theirs.pk}/pdf"):
         response = c.get(url)
         assert response.status_code == 404

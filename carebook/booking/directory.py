@@ -13,7 +13,11 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from carebook.booking.availability import next_free_slots
 from carebook.booking.next_free import free_on, next_free_order
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
-from carebook.clinic.selectors import practitioner_locations, practitioners_bookable
+from carebook.clinic.selectors import (
+    practitioner_locations,
+    practitioners_bookable,
+    with_fee_currency,
+)
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
 
@@ -119,7 +123,7 @@ def practitioner_search(
     page_ids = list(page_obj.object_list)
     next_slots = next_free_slots(practitioner_ids=page_ids, now=now)
     practitioners = (
-        Practitioner.objects.filter(pk__in=page_ids)
+        with_fee_currency(Practitioner.objects.filter(pk__in=page_ids))
         .select_related("user")
         .prefetch_related(
             "specialties",

@@ -5,7 +5,8 @@ The directory search, which needs free time, is `carebook.booking.directory`.
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from carebook.accounts.models import User
 from carebook.clinic.models import Location, Practitioner, Service, Specialty
@@ -100,3 +101,9 @@ def clinician_in_good_standing(user: User) -> bool:
         return False
     # Asked afresh each time: a withdrawal takes effect on the very next read or write.
     return Practitioner.objects.filter(user_id=user.pk, verified_at__isnull=False).exists()
+
+
+def with_fee_currency(qs: QuerySet[Practitioner]) -> QuerySet[Practitioner]:
+    """Practitioners with `fee_currency` read in the same query (a card shows many at once)."""
+    first = Location.objects.filter(windows__practitioner=OuterRef("pk")).order_by("pk")
+    return qs.annotate(fee_currency=Coalesce(Subquery(first.values("currency")[:1]), Value("INR")))

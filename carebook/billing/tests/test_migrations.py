@@ -8,6 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("billing", "0002_credit_note_refund_state")]
 AFTER = [("billing", "0004_remove_billingsettings_payment_timing")]
+LATEST = [("billing", "0005_tax_lines_and_currency")]
 
 
 def migrate(billing_target):
@@ -31,4 +32,22 @@ def test_payment_timing_moves_to_the_clinic_and_back(timing, at_booking):
     assert new.get_model("clinic", "Clinic").objects.get().payment_at_booking is at_booking
     back = migrate(BEFORE)
     assert back.get_model("billing", "BillingSettings").objects.get().payment_timing == timing
-    migrate(AFTER)
+    migrate(LATEST)
+
+
+def test_the_clinic_wide_charge_and_rate_move_to_each_rupee_location():
+    old = migrate(AFTER)
+    old.get_model("billing", "BillingSettings").objects.create(
+        service_charge="25.00", gst_rate="12.00"
+    )
+    old.get_model("clinic", "Clinic").objects.create(name="Arogya", gstin="29AAGCA4821K1ZI")
+    Location = old.get_model("clinic", "Location")
+    Location.objects.create(name="Indiranagar", address="x", city="Bengaluru")
+    new = migrate(LATEST)
+    place = new.get_model("clinic", "Location").objects.get()
+    assert (place.service_charge, place.service_charge_tax_rate, place.gst_state) == (
+        25,
+        12,
+        "29",
+    )
+    assert place.currency == "INR" and place.tax_regime == "india_gst"

@@ -90,16 +90,26 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     doc.rule()
     doc.set_font(FAMILY, "B", 10)
     doc.cell(120, 6.5, "Description")
-    doc.cell(0, 6.5, "Amount", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    doc.cell(0, 6.5, "Value", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.set_font(FAMILY, "", 10)
-    for label, amount in (
-        (f"Consultation fee - {invoice.description}", invoice.consultation_fee),
-        ("Service charge", invoice.service_charge),
-    ):
-        doc.cell(140, 6.5, label[:80])
-        doc.cell(0, 6.5, money(cur, amount), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    code_name = "SAC" if invoice.tax_regime == "india_gst" else "Code"
+    for line in invoice.lines.select_related("invoice"):
+        doc.cell(140, 6.5, line.description[:80])
+        doc.cell(0, 6.5, money(cur, line.value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        taxed_as = (
+            f"{line.tax_rate.normalize():f}%"
+            if line.tax_category == "taxable"
+            else line.get_tax_category_display()
+        )
+        heads = ", ".join(
+            f"{head} {money(cur, amount)}" for head, amount in line.head_columns if amount
+        )
+        detail = f"{code_name} {line.tax_code or '-'} · {taxed_as}" + (
+            f" · {heads}" if heads else ""
+        )
+        doc.line_text(detail, size=8)
     doc.rule()
-    doc.pair("Taxable amount", money(cur, invoice.taxable_amount))
+    doc.pair("Taxable value", money(cur, invoice.taxable_amount))
     if invoice.untaxed_amount:
         doc.pair("Exempt, nil-rated or out of scope", money(cur, invoice.untaxed_amount))
     for head, amount in invoice.heads:

@@ -31,6 +31,7 @@ def test_invoice_pdf_shows_number_gstin_patient_and_totals(clinic):
     assert "CGST ₹49.50" in text and "SGST ₹49.50" in text  # each tax head, 9% of ₹550
     assert text.count("₹49.50") == 2
     assert "₹649.00" in text
+    assert "SAC 999312 · 18%" in text and "CGST ₹45.00" in text  # the fee's line and its tax
 
 
 def test_receipt_pdf_shows_the_payment_against_its_invoice(clinic):

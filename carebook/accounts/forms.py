@@ -147,6 +147,7 @@ class PatientRegistrationForm(PasswordPairMixin):
 
     def clean_gender(self):
         return self.cleaned_data["gender"] or PatientProfile.Gender.UNDISCLOSED
+
     blood_group = forms.ChoiceField(
         label=_("Blood group"), choices=PatientProfile.BloodGroup.choices, required=False
     )

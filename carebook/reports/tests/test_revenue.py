@@ -77,6 +77,7 @@ def test_revenue_matches_a_naive_sum_and_keeps_tax_apart(group_by, monkeypatch):
         filters=ReportFilters(practitioner_id=first.practitioner_id),
     )
     assert sum(r["billed"] for r in only_first.values()) == first.total
-    assert revenue(
-        start=start, end=end, group_by=group_by, filters=ReportFilters(), currency="GBP"
-    ) == {}
+    assert (
+        revenue(start=start, end=end, group_by=group_by, filters=ReportFilters(), currency="GBP")
+        == {}
+    )

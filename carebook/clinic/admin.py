@@ -28,6 +28,7 @@ class ClinicAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "address", "phone", "email", "gstin")}),
         (_("Patients"), {"fields": ("patients_need_approval",)}),
+        (_("Prescribing"), {"fields": ("therapists_prescribe",)}),
     )
 
     def has_add_permission(self, request):
@@ -163,6 +164,7 @@ class PractitionerAdmin(admin.ModelAdmin):
                     "specialties",
                     "qualifications",
                     "registration_number",
+                    "registration_council",
                     "years_experience",
                     "languages",
                     "bio",

@@ -52,6 +52,14 @@ class Clinic(models.Model):
             "slot is freed, the patient told and any payment settled. 0: at the start."
         ),
     )
+    therapists_prescribe = models.BooleanField(
+        _("therapists may prescribe"),
+        default=False,
+        help_text=_(
+            "Doctors prescribe; physiotherapists, counsellors and other therapists only when "
+            "this is on (where the law lets them)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("clinic")
@@ -237,6 +245,12 @@ class Practitioner(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.DOCTOR)
     specialties = models.ManyToManyField(Specialty, related_name="practitioners", blank=True)
     qualifications = models.CharField(_("qualifications"), max_length=255, blank=True)
+    registration_council = models.CharField(
+        _("registering council"),
+        max_length=120,
+        blank=True,
+        help_text=_("e.g. Karnataka Medical Council, General Medical Council."),
+    )
     registration_number = models.CharField(
         _("medical council registration no."), max_length=100, blank=True
     )
@@ -286,6 +300,10 @@ class Practitioner(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.title} {self.user.full_name}".strip()
+
+    def may_prescribe(self, clinic: "Clinic") -> bool:
+        """Whether this practitioner's type may write prescriptions at `clinic`."""
+        return self.kind == self.Kind.DOCTOR or clinic.therapists_prescribe
 
     @cached_property
     def fee_currency(self) -> str:

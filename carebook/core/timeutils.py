@@ -73,3 +73,10 @@ def local_text(value: datetime, time_zone: str) -> str:
     """An instant as the place's wall clock with its zone: "2 Mar 2026, 13:37 IST"."""
     local = value.astimezone(zone(time_zone))
     return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+def age_on(born: date | None, today: date) -> int | None:
+    """Whole years of age on `today`, or None when the birth date is unknown."""
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

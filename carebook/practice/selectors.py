@@ -12,6 +12,7 @@ from carebook.booking.selectors import appointment_visible_to, patients_of_pract
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record
+from carebook.core.timeutils import age_on
 from carebook.records.selectors import patients_treated_by
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
 
@@ -219,12 +220,6 @@ def service_of(*, user: User, pk: int) -> Service | None:
 
 
 # --- Patients ------------------------------------------------------------------------------
-
-
-def age_on(born: date | None, today: date) -> int | None:
-    if born is None:
-        return None
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def patient_list(*, user: User, q: str = "", now: datetime) -> QuerySet[User]:

@@ -21,8 +21,8 @@ from carebook.clinic.selectors import practitioner_for
 from carebook.core.decorators import role_required
 from carebook.core.doors import attempt
 from carebook.core.errors import DomainError
+from carebook.core.timeutils import age_on, zone
 from carebook.core.timeutils import now as utcnow
-from carebook.core.timeutils import zone
 from carebook.practice import selectors
 from carebook.practice.forms import (
     ProfileForm,
@@ -438,7 +438,7 @@ def patients(request):
     today = now.astimezone(zone(home)).date()
     for patient in page.object_list:
         profile = selectors.patient_profile(patient)
-        patient.age = selectors.age_on(profile.date_of_birth if profile else None, today)
+        patient.age = age_on(profile.date_of_birth if profile else None, today)
     return _page(
         request,
         "practice/patients.html",
@@ -456,7 +456,7 @@ def patient(request, pk: int):
     today = utcnow().astimezone(zone(home)).date()
     context = {
         "person": person,
-        "age": selectors.age_on(profile.date_of_birth if profile else None, today),
+        "age": age_on(profile.date_of_birth if profile else None, today),
     }
     if not person.record_open:
         requests = selectors.requests_from(user=request.user, patient=person)

@@ -33,6 +33,13 @@ class PrescriptionForm(forms.Form):
     instructions = forms.CharField(
         label=_("Instructions"), max_length=4000, required=False, widget=_area(3)
     )
+    override_reason = forms.CharField(
+        label=_("Why you prescribe despite the allergy warning"),
+        max_length=2000,
+        required=False,
+        widget=_area(2),
+        help_text=_("Kept on the prescription with the warning."),
+    )
 
 
 class MedicalRecordForm(forms.Form):

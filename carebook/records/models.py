@@ -42,6 +42,9 @@ class Prescription(models.Model):
         Practitioner, on_delete=models.PROTECT, related_name="prescriptions"
     )
     instructions = models.TextField(_("instructions"), blank=True, max_length=4000)
+    # The allergy warnings the prescriber saw, and why they prescribed anyway (kept as written).
+    allergy_warnings = models.TextField(_("allergy warnings"), blank=True)
+    override_reason = models.TextField(_("reason to prescribe despite them"), blank=True)
     issued_at = models.DateTimeField(_("issued"), db_index=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -7,6 +7,7 @@ patient's and practitioner's names, medicines and instructions print in their ow
 
 from carebook.clinic.models import Clinic
 from carebook.core.pdf_fonts import FAMILY, UnicodePDF
+from carebook.core.timeutils import age_on
 from carebook.records.models import Prescription
 
 
@@ -40,14 +41,23 @@ def prescription_pdf(prescription: Prescription) -> bytes:
     )
     pdf.ln(4)
     line(f"Prescription {prescription.number}", 14, "B", 8)
-    line(f"Issued: {issued:%d %b %Y %H:%M} ({tz.key})")
+    line(f"Date: {issued:%d %b %Y, %H:%M} {issued.tzname()} ({tz.key})")
     line(f"Visit: {visit:%d %b %Y %H:%M}, {appointment.service.name}")
     pdf.ln(2)
     line(f"Patient: {prescription.patient.full_name}", 11, "B")
+    profile = getattr(prescription.patient, "patient_profile", None)
+    age = age_on(profile.date_of_birth if profile else None, issued.date())
+    about = [f"Age {age}" if age is not None else "Age not recorded"]
+    if profile is not None and profile.gender != profile.Gender.UNDISCLOSED:
+        about.append(f"sex {profile.get_gender_display().lower()}")
+    line(", ".join(about))
     practitioner = prescription.practitioner
     line(f"Practitioner: {practitioner.display_name}", 11, "B")
     if practitioner.qualifications:
         line(practitioner.qualifications)
+    registration = practitioner.registration_number or "not recorded"
+    council = f", {practitioner.registration_council}" if practitioner.registration_council else ""
+    line(f"Registration no.: {registration}{council}")
     pdf.ln(4)
 
     line("Medicines", 12, "B", 7)
@@ -66,6 +76,11 @@ def prescription_pdf(prescription: Prescription) -> bytes:
         pdf.ln(4)
         line("Instructions", 12, "B", 7)
         line(prescription.instructions)
+    if prescription.override_reason:
+        pdf.ln(4)
+        line("Allergy warning considered", 12, "B", 7)
+        line(prescription.allergy_warnings, 9)
+        line(f"Prescribed because: {prescription.override_reason}", 9)
     pdf.ln(10)
     line(f"Signed electronically by {practitioner.display_name}.", 9, "I")
     return bytes(pdf.output())

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
-from carebook.clinic.models import Practitioner
+from carebook.clinic.models import Clinic, Practitioner
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.timeutils import now as utcnow
 from carebook.records import storage
+from carebook.records.allergy import Conflict, conflicts
 from carebook.records.models import (
     Admission,
     MedicalDocument,
@@ -33,6 +34,17 @@ from carebook.records.selectors import (
 S = Appointment.Status
 NOTE_STATUSES = (S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
 MAX_MEDICINES = 20
+
+
+class AllergyWarning(InvalidInput):
+    """A medicine matches a recorded allergy: prescribing it needs a written reason."""
+
+    def __init__(self, found: list[Conflict]):
+        self.conflicts = found
+        super().__init__(
+            _("Allergy warning: %(list)s. To prescribe anyway, write why.")
+            % {"list": "; ".join(str(c) for c in found)}
+        )
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
@@ -86,28 +98,51 @@ def _clean_medicines(medicines: list[dict]) -> list[dict]:
 
 
 @transaction.atomic
+def prescription_conflicts(*, patient_id: int, medicines: list[str]) -> list[Conflict]:
+    """The medicines that match the patient's recorded allergies, by name or drug class."""
+    record = MedicalRecord.objects.filter(patient_id=patient_id).first()
+    return conflicts(medicines, record.allergy_list if record else [])
+
+
 def prescription_issue(
     *,
     appointment: Appointment,
     by: User,
     medicines: list[dict],
     instructions: str = "",
+    override_reason: str = "",
     now: datetime | None = None,
 ) -> Prescription:
-    """Issue a prescription for a completed visit of the acting practitioner."""
+    """Issue a prescription for a completed visit of the acting practitioner.
+
+    Only practitioners whose type may prescribe can. A medicine that matches a recorded
+    allergy is refused unless the prescriber writes why they prescribe it anyway; the
+    warnings and the reason are kept on the prescription."""
     appointment = _lock_appointment(appointment)
     _ensure_own_visit(appointment, by)
+    if not appointment.practitioner.may_prescribe(Clinic.current()):
+        raise IllegalTransition(
+            _("Your practitioner type does not prescribe at this clinic. Ask a doctor.")
+        )
     if appointment.status != S.COMPLETED:
         raise IllegalTransition(_("Prescriptions are written for completed visits only."))
     rows = _clean_medicines(medicines)
     instructions = instructions.strip()
     if len(instructions) > 4000:
         raise InvalidInput(_("Please keep the instructions under 4000 characters."))
+    found = prescription_conflicts(
+        patient_id=appointment.patient_id, medicines=[row["name"] for row in rows]
+    )
+    override_reason = override_reason.strip()[:2000]
+    if found and not override_reason:
+        raise AllergyWarning(found)
     prescription = Prescription.objects.create(
         appointment=appointment,
         patient_id=appointment.patient_id,
         practitioner_id=appointment.practitioner_id,
         instructions=instructions,
+        allergy_warnings="\n".join(str(c) for c in found),
+        override_reason=override_reason if found else "",
         issued_at=now or utcnow(),
         issued_by=by,
     )

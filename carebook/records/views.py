@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from carebook.booking.selectors import appointment_get_for
+from carebook.clinic.models import Clinic
 from carebook.clinic.selectors import practitioner_for, practitioner_get
 from carebook.core.decorators import patient_required, role_required, staff_required
 from carebook.core.doors import attempt, next_url
@@ -233,6 +234,7 @@ def prescribe(request, pk: int):
         raise Http404
     form = PrescriptionForm(request.POST or None)
     medicines = MedicineFormSet(request.POST or None, prefix="med")
+    warnings = []
     if request.method == "POST" and form.is_valid() and medicines.is_valid():
         try:
             services.prescription_issue(
@@ -240,16 +242,30 @@ def prescribe(request, pk: int):
                 by=request.user,
                 medicines=[m.cleaned_data for m in medicines.forms if m.cleaned_data],
                 instructions=form.cleaned_data["instructions"],
+                override_reason=form.cleaned_data["override_reason"],
             )
+        except services.AllergyWarning as exc:
+            warnings = exc.conflicts
+            form.add_error("override_reason", _("Write why you prescribe despite the warning."))
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The prescription is issued."))
             return redirect("appointment", appointment.pk)
+    record = selectors.medical_record_get_for(
+        user=request.user, patient=appointment.patient, path=request.path
+    )
     return _page(
         request,
         "records/prescribe.html",
-        {"a": appointment, "form": form, "medicines": medicines},
+        {
+            "a": appointment,
+            "form": form,
+            "medicines": medicines,
+            "record": record,
+            "warnings": warnings,
+            "may_prescribe": appointment.practitioner.may_prescribe(Clinic.current()),
+        },
         nav="patients",
         status=400 if form.errors or medicines.errors else 200,
     )

@@ -62,6 +62,8 @@ def visit(
 def prescription(appt: Appointment, **kw):
     kw.setdefault("medicines", [MEDICINE])
     kw.setdefault("instructions", "Take after food.")
+    # The allergy check has its own tests; a prescription made for another test goes through.
+    kw.setdefault("override_reason", "Considered the recorded allergies.")
     return prescription_issue(appointment=appt, by=appt.practitioner.user, **kw)
 
 

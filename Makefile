@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: run serve worker test lint format bench chaos install migrate demo clean
+.PHONY: run serve worker test lint format bench bench-reports chaos install migrate demo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -65,6 +65,11 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+## Only the reports at clinic-group scale (benchmark 6): builds carebook_bench_reports once
+## (minutes), then reuses it; --rebuild, --try-indexes, --explain (see bench/reports_bench.py).
+bench-reports: install
+	$(BIN)/python bench/reports_bench.py
 
 ## Fault injection (docs/reliability.md): kill -9 and database crashes under booking load,
 ## on a throwaway PostgreSQL cluster and a SQLite file; about 5 minutes. CHAOS_SECONDS=30 for

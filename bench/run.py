@@ -8,6 +8,9 @@
                                                        Target: booking/raw >= 20%.
 5. The worst requests an anonymous client can send (bench/worst_request.py), over HTTP.
                                                        Target: < 200 ms each, RSS < +20 MB.
+6. Reports over 1,000,000 appointments, 200 practitioners, 5 years (bench/reports_bench.py, on
+   its own kept database `carebook_bench_reports`; --no-reports skips it).
+                                                       Target: each report p95 < 300 ms.
 
 Runs on a scratch PostgreSQL database `carebook_bench` (dropped and created at start); when
 PostgreSQL is not reachable, 1 and 2 run on a temporary SQLite file and 3 is skipped.
@@ -57,6 +60,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="also cProfile each benchmark and print hot spots"
     )
+    parser.add_argument(
+        "--no-reports",
+        dest="reports",
+        action="store_false",
+        help="skip 6, the reports at clinic-group scale (its data takes minutes to build once)",
+    )
+    parser.add_argument("--reports-rebuild", action="store_true", help="build the data of 6 again")
     return parser.parse_args()
 
 
@@ -639,6 +649,13 @@ def main() -> int:
     heading("5. the worst requests an anonymous client can send (gunicorn, 2 workers)")
     r5 = run_worst(database_url, single, directory)
 
+    r6 = None
+    if args.reports:
+        from bench import reports_bench
+
+        heading("6. reports over 1,000,000 appointments, 200 practitioners, 5 years")
+        r6 = reports_bench.run(rebuild=args.reports_rebuild)
+
     heading("summary")
     # Only the start is telling: benchmark 3 itself keeps both cores busy.
     info["load"] = f"1-min load average {load_start:.2f} before the bench started"
@@ -746,6 +763,10 @@ def main() -> int:
             verdict(r5["healthz_ms"] < worst_request.MAX_LATENCY_MS),
         ),
     ]
+    if r6 is not None:
+        from bench import reports_bench
+
+        rows += reports_bench.summary_rows(r6)
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("benchmark", "measured", "target", "result")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]

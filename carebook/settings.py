@@ -212,6 +212,11 @@ LOGGING = {
 CAREBOOK_TRUSTED_PROXIES = os.environ.get("CAREBOOK_TRUSTED_PROXIES", "")
 # Phone numbers without a country code are read in this region and stored in E.164.
 CAREBOOK_PHONE_REGION = os.environ.get("CAREBOOK_PHONE_REGION", "IN")
+# Video visits: rooms on this Jitsi Meet server (or another provider, docs/operations.md).
+CAREBOOK_JITSI_SERVER = os.environ.get("CAREBOOK_JITSI_SERVER", "https://meet.jit.si")
+CAREBOOK_VIDEO_PROVIDER = os.environ.get(
+    "CAREBOOK_VIDEO_PROVIDER", "carebook.booking.video.JitsiMeet"
+)
 # How long an email-verification link stays valid.
 CAREBOOK_EMAIL_VERIFY_DAYS = int(os.environ.get("CAREBOOK_EMAIL_VERIFY_DAYS", "7"))
 

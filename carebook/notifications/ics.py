@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.video import video_link
 from carebook.clinic.models import Clinic, VisitMode
 from carebook.notifications import conf
 
@@ -74,9 +75,17 @@ def _event(*, appointment: Appointment, uid: str, sequence: int, stamp: datetime
     event.add("dtstart", appointment.start)
     event.add("dtend", appointment.end)
     event.add("summary", summary)
-    event.add("location", _place(appointment))
-    event.add("description", link)
+    room = video_link(appointment)
+    event.add("location", room or _place(appointment))
+    event.add("description", f"{link}\n\nJoin the video visit: {room}" if room else link)
     event.add("url", link)
+    if room:
+        # RFC 7986: a conference a calendar can offer to join.
+        event.add(
+            "conference",
+            room,
+            parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO", "LABEL": "Video visit"},
+        )
     event.add("transp", "OPAQUE")
     return event
 

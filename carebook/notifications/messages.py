@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.booking.video import video_link
 from carebook.clinic.models import Clinic, VisitMode
 from carebook.notifications import conf, ics, sms
 from carebook.notifications.models import Delivery, NotificationPreference, Reminder
@@ -203,6 +204,7 @@ def _context(
         "reason": history.reason if history else "",
         "to_status": history.to_status if history else a.status,
         "link": link,
+        "video_link": video_link(a),
         "path": reverse("appointment", args=[a.pk]),
         "rate_link": f"{link}#rate",
         "preferences_link": conf.absolute(reverse("notifications:preferences")),

@@ -178,6 +178,7 @@ def appointment_detail(request, pk: int):
         {
             "a": appointment,
             "moved_to": getattr(appointment, "rescheduled_to", None),
+            "policy": booking_policy(appointment.practitioner),
             "history": history,
             "actions": allowed_actions(appointment, request.user),
             "reason_form": ReasonForm(),

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carebook.clinic.context_processors.clinic",
                 "carebook.notifications.context_processors.notifications",
+                "carebook.core.viewer.viewer",
             ],
         },
     },

@@ -12,6 +12,7 @@ from carebook.accounts.identity import (
 )
 from carebook.accounts.login import InvalidCredentials, LoginThrottled, login_attempt
 from carebook.accounts.models import PatientProfile, User
+from carebook.core.timeutils import zone_names
 
 
 class NormalisedEmailField(forms.EmailField):
@@ -170,9 +171,22 @@ class PatientRegistrationForm(PasswordPairMixin):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        required=False,
+        help_text=_("Times of a clinic elsewhere also show in it. Empty: your browser's."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            ("", _("My browser's")),
+            *((z, z) for z in sorted(zone_names())),
+        ]
+
     class Meta:
         model = User
-        fields = ["full_name", "phone"]
+        fields = ["full_name", "phone", "time_zone"]
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),

@@ -53,6 +53,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    time_zone = models.CharField(
+        _("your time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Times are also shown in it when a clinic is elsewhere; empty: your browser's."
+        ),
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role, default=Role.PATIENT)
     state = models.CharField(_("account state"), max_length=16, choices=State, default=State.ACTIVE)
     is_active = models.BooleanField(_("can log in"), default=True)

@@ -1,12 +1,14 @@
 """Writes on accounts: patient accounts, approval, suspension, the user's own profile."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from carebook.accounts.credentials import credentials_revoke
 from carebook.accounts.models import PatientProfile, User
 from carebook.core.audit import audit_record
-from carebook.core.errors import IllegalTransition, PermissionDenied
+from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.security_log import security_event
+from carebook.core.timeutils import is_valid_zone
 
 
 def ensure_staff(by: User) -> None:
@@ -74,9 +76,17 @@ def user_reactivate(*, user: User, by: User) -> User:
 
 
 @transaction.atomic
-def profile_update(*, user: User, full_name: str, phone: str, **patient_fields) -> User:
+def profile_update(
+    *, user: User, full_name: str, phone: str, time_zone: str | None = None, **patient_fields
+) -> User:
     user.full_name, user.phone = full_name, phone
-    user.save(update_fields=["full_name", "phone"])
+    fields = ["full_name", "phone"]
+    if time_zone is not None:
+        if time_zone and not is_valid_zone(time_zone):
+            raise InvalidInput(_("%(zone)s is not a time zone.") % {"zone": time_zone})
+        user.time_zone = time_zone
+        fields.append("time_zone")
+    user.save(update_fields=fields)
     if user.is_patient and patient_fields:
         PatientProfile.objects.update_or_create(user=user, defaults=patient_fields)
     return user

@@ -127,6 +127,7 @@ def profile(request):
             user=user,
             full_name=form.cleaned_data["full_name"],
             phone=form.cleaned_data["phone"],
+            time_zone=form.cleaned_data["time_zone"],
             **(extra.cleaned_data if extra else {}),
         )
         messages.success(request, _("Your profile is saved."))

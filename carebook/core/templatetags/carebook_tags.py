@@ -30,3 +30,18 @@ def at_local(value, time_zone: str) -> str:
     if value is None or not time_zone:
         return ""
     return local_text(value, time_zone)
+
+
+@register.simple_tag
+def your_time(value, place_zone: str, viewer_zone: str, style: str = "long") -> str:
+    """The same instant on the viewer's clock when their zone is not the place's, else "".
+
+    "long": "15:30 your time (Asia/Kolkata)", with the day when it differs; "short": "15:30".
+    """
+    if value is None or not viewer_zone or str(viewer_zone) == place_zone:
+        return ""
+    here, there = value.astimezone(zone(place_zone)), value.astimezone(zone(str(viewer_zone)))
+    text = f"{there:%H:%M}"
+    if there.date() != here.date():
+        text = f"{there:%a} {text}"
+    return text if style == "short" else f"{text} your time ({viewer_zone})"

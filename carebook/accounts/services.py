@@ -1,5 +1,7 @@
 """Writes on accounts: patient accounts, approval, suspension, the user's own profile."""
 
+import secrets
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -89,4 +91,34 @@ def profile_update(
     user.save(update_fields=fields)
     if user.is_patient and patient_fields:
         PatientProfile.objects.update_or_create(user=user, defaults=patient_fields)
+    return user
+
+
+WALK_IN_DOMAIN = "walk-in.invalid"  # RFC 2606: never a real mailbox
+
+
+@transaction.atomic
+def walk_in_patient_create(*, full_name: str, phone: str, email: str = "", by: User) -> User:
+    """A patient the front desk registers at the counter with a name and a phone (an email if
+    they have one). No password: they claim the account later through "Forgot password" on the
+    email they gave (or one staff add). A phone that is already a patient's is refused."""
+    ensure_staff(by)
+    full_name, email = full_name.strip(), email.strip()
+    if not full_name or not phone:
+        raise InvalidInput(_("A walk-in patient needs a name and a phone number."))
+    if User.objects.filter(role=User.Role.PATIENT, phone=phone).exists():
+        raise IllegalTransition(_("A patient with this phone number exists: find them instead."))
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise IllegalTransition(_("An account with this email exists: find them instead."))
+    address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_DOMAIN}"
+    user = User.objects.create_user(
+        address,
+        None,
+        full_name=full_name,
+        phone=phone,
+        role=User.Role.PATIENT,
+        state=User.State.ACTIVE,
+    )
+    PatientProfile.objects.create(user=user)
+    audit_record(by=by, obj=user, message="Walk-in patient registered at the front desk")
     return user

@@ -5,6 +5,7 @@ from django.contrib.auth import password_validation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
+from carebook.accounts.forms import PhoneField
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
 from carebook.clinic.forms import PRACTITIONER_PROFILE_FIELDS, PractitionerProfileForm
@@ -199,3 +200,15 @@ class PractitionerCreateForm(PractitionerProfileForm):
             elif minutes and _minutes(end) - _minutes(start) < minutes:
                 self.add_error("service_minutes", _("The visit is longer than the working hours."))
         return data
+
+
+class WalkInForm(forms.Form):
+    """A patient registered at the counter: a name and a phone; an email if they have one."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    phone = PhoneField(label=_("Mobile phone"))
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        help_text=_("With an email they can set a password later (Forgot password)."),
+    )

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from carebook.accounts import mfa
 from carebook.accounts import services as account_services
 from carebook.accounts.credentials import credentials_revoke
+from carebook.accounts.models import User
+from carebook.accounts.selectors import patient_find
 from carebook.booking.availability import next_free_slots
 from carebook.clinic import services as clinic_services
 from carebook.clinic.selectors import practitioner_locations
@@ -28,6 +30,7 @@ from carebook.office.forms import (
     PractitionerCreateForm,
     RejectForm,
     UserFilterForm,
+    WalkInForm,
 )
 from carebook.office.security_log_forms import SecurityLogFilterForm
 from carebook.reports import exports
@@ -231,7 +234,65 @@ def appointments(request):
 
 @staff_required
 def book_for_patient(request):
-    return render(request, "office/book_for_patient.html")
+    """The front desk: find the patient (name, phone in any format, email) or register a
+    walk-in, then book for them through the same pages patients use."""
+    q = request.GET.get("q", "").strip()[:100]
+    walk_in = WalkInForm(request.POST or None)
+    if request.method == "POST" and walk_in.is_valid():
+        try:
+            patient = account_services.walk_in_patient_create(
+                by=request.user, **walk_in.cleaned_data
+            )
+        except DomainError as exc:
+            walk_in.add_error(None, exc.message)
+        else:
+            return _book_for(request, patient)
+    return render(
+        request,
+        "office/book_for_patient.html",
+        {
+            "q": q,
+            "found": patient_find(q=q) if q else [],
+            "walk_in": walk_in,
+            "booking_for": _booking_for(request),
+        },
+        status=400 if walk_in.errors else 200,
+    )
+
+
+@staff_required
+def patient_search(request):
+    """Type-ahead for the front desk: the patients `q` may mean (a fragment)."""
+    q = request.GET.get("q", "").strip()[:100]
+    return render(request, "office/_patient_results.html", {"q": q, "found": patient_find(q=q)})
+
+
+@staff_required
+@require_POST
+def book_for_choose(request, pk: int):
+    patient = get_object_or_404(
+        User.objects.filter(role=User.Role.PATIENT, state=User.State.ACTIVE), pk=pk
+    )
+    return _book_for(request, patient)
+
+
+BOOKING_FOR = "office_booking_for"
+
+
+def _book_for(request, patient):
+    """Remember whom the desk books for; the review page names them."""
+    request.session[BOOKING_FOR] = patient.pk
+    messages.success(
+        request,
+        _("Booking for %(name)s: pick the practitioner and the time.")
+        % {"name": patient.full_name},
+    )
+    return redirect("directory")
+
+
+def _booking_for(request):
+    pk = request.session.get(BOOKING_FOR)
+    return User.objects.filter(pk=pk, role=User.Role.PATIENT).first() if pk else None
 
 
 @staff_required

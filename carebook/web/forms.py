@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carebook.accounts.models import User
+from carebook.accounts.selectors import patient_exact
 from carebook.booking.directory import DirectoryFilters
 from carebook.clinic.models import Gender, Language, Location, Specialty, VisitMode
 from carebook.clinic.selectors import cities
@@ -119,11 +119,7 @@ class BookingForm(forms.Form):
             del self.fields["patient"]
 
     def clean_patient(self):
-        value = self.cleaned_data["patient"].strip()
-        patients = User.objects.filter(role=User.Role.PATIENT, state=User.State.ACTIVE)
-        match = list(patients.filter(email__iexact=value)[:2]) or list(
-            patients.filter(phone=value)[:2]
-        )
+        match = patient_exact(self.cleaned_data["patient"])
         if not match:
             raise forms.ValidationError(_("No active patient has that email or phone."))
         if len(match) > 1:

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from carebook.accounts.models import User
 from carebook.billing.selectors import booking_policy, price_quote
 from carebook.booking import services
 from carebook.booking.availability import slots_free
@@ -81,6 +82,15 @@ def _booking_context(slot_request, form, patient=None, **extra):
     }
 
 
+def _desk_patient(request) -> str:
+    """The patient the front desk chose (office: book for a patient), as the form names them."""
+    pk = request.session.get("office_booking_for")
+    patient = User.objects.filter(pk=pk, role=User.Role.PATIENT).first() if pk else None
+    if patient is None:
+        return ""
+    return patient.phone if patient.email.endswith("@walk-in.invalid") else patient.email
+
+
 def book(request):
     """Review a slot, then book it. A taken slot gets a friendly message and fresh alternatives."""
     slot_request = _SlotRequest(request.GET if request.method == "GET" else request.POST)
@@ -93,7 +103,10 @@ def book(request):
     if user.is_patient and not user.is_approved:
         return redirect("pending")
     form = BookingForm(
-        request.POST or None, modes=slot_request.practitioner.visit_modes, staff=user.is_staff
+        request.POST or None,
+        modes=slot_request.practitioner.visit_modes,
+        staff=user.is_staff,
+        initial={"patient": _desk_patient(request)} if user.is_staff else None,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -52,6 +52,12 @@ class Appointment(models.Model):
         blank=True,
         related_name="rescheduled_to",
     )
+    # The day at the clinic: when the patient arrived (front desk) and when the consultation
+    # began (practitioner). Marks on a confirmed visit, not statuses of their own.
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    consultation_started_at = models.DateTimeField(
+        _("in consultation since"), null=True, blank=True
+    )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

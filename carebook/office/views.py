@@ -16,6 +16,7 @@ from carebook.accounts import services as account_services
 from carebook.accounts.credentials import credentials_revoke
 from carebook.accounts.models import User
 from carebook.accounts.selectors import patient_find
+from carebook.booking import services as booking_services
 from carebook.booking.availability import next_free_slots
 from carebook.clinic import services as clinic_services
 from carebook.clinic.selectors import practitioner_locations
@@ -217,6 +218,9 @@ def appointments(request):
     form = AppointmentFilterForm(request.GET or {"first_day": today.isoformat()})
     found = selectors.appointment_list_for_office(user=request.user, **form.filters())
     page, query = paginate(request, found if form.is_valid() else found.none(), PER_PAGE)
+    now = utcnow()
+    for a in page.object_list:
+        a.can_check_in = booking_services.arrival_refusal(a, "arrived", "staff", now=now) is None
     if not request.GET:
         query = f"first_day={today.isoformat()}"
     return render(
@@ -230,6 +234,19 @@ def appointments(request):
         },
         status=200 if form.is_valid() else 400,
     )
+
+
+@staff_required
+@require_POST
+def check_in(request, pk: int):
+    """The front desk records that the patient is here; the practitioner's Today shows it."""
+    appointment = get_object_or_404(selectors.appointment_list_for_office(user=request.user), pk=pk)
+    attempt(
+        request,
+        lambda: booking_services.appointment_check_in(appointment=appointment, by=request.user),
+        _("Checked in: %(name)s.") % {"name": appointment.patient.full_name},
+    )
+    return redirect(next_url(request, reverse("office:appointments")))
 
 
 @staff_required

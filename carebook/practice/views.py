@@ -95,6 +95,11 @@ ACTIONS = {
     "complete": (booking.appointment_complete, gettext_lazy("Completed: %(who)s, %(when)s.")),
     "no_show": (booking.appointment_mark_no_show, gettext_lazy("No-show: %(who)s, %(when)s.")),
     "cancel": (booking.appointment_cancel, gettext_lazy("Cancelled: %(who)s, %(when)s.")),
+    "arrived": (booking.appointment_check_in, gettext_lazy("Checked in: %(who)s, %(when)s.")),
+    "consultation": (
+        booking.appointment_consultation_start,
+        gettext_lazy("In consultation: %(who)s, %(when)s."),
+    ),
 }
 NEEDS_REASON = ("reject", "cancel")
 WHERES = ("pending", "day", "page")
@@ -108,6 +113,9 @@ def _today_context(request) -> dict:
     for segment in board.segments:
         for a in segment.items:
             a.can_record = a.status == a.Status.CONFIRMED and a.start <= now
+            party = "practitioner"
+            a.can_check_in = booking.arrival_refusal(a, "arrived", party, now=now) is None
+            a.can_call_in = booking.arrival_refusal(a, "consultation", party, now=now) is None
             if a.status in a.ACTIVE_STATUSES:
                 a.cancel_form = ReasonForm(action="cancel", where="day", pk=a.pk)
     home = selectors.home_zone(practitioner=request.practitioner)

@@ -1,5 +1,10 @@
 """Writes on appointments. Each is one transaction: lock, check, write, record history."""
 
+from carebook.booking.services.arrival import (
+    appointment_check_in,
+    appointment_consultation_start,
+    arrival_refusal,
+)
 from carebook.booking.services.book import (
     appointment_book,
     appointment_book_held,
@@ -21,6 +26,9 @@ from carebook.booking.services.transitions import (
 )
 
 __all__ = [
+    "appointment_check_in",
+    "appointment_consultation_start",
+    "arrival_refusal",
     "appointment_book",
     "appointment_book_held",
     "appointment_cancel",

@@ -97,13 +97,13 @@ def _clean_medicines(medicines: list[dict]) -> list[dict]:
     return rows
 
 
-@transaction.atomic
 def prescription_conflicts(*, patient_id: int, medicines: list[str]) -> list[Conflict]:
     """The medicines that match the patient's recorded allergies, by name or drug class."""
     record = MedicalRecord.objects.filter(patient_id=patient_id).first()
     return conflicts(medicines, record.allergy_list if record else [])
 
 
+@transaction.atomic
 def prescription_issue(
     *,
     appointment: Appointment,

@@ -66,7 +66,7 @@ def booking_policy(practitioner: Practitioner) -> list[str]:
     cutoff = cutoff_hours_of(practitioner)
     paid_when = (
         _("You pay online when you book; the time is held for you while you pay.")
-        if Clinic.current().payment_at_booking
+        if Clinic.settings().payment_at_booking
         else _("You pay at the clinic.")
     )
     return [

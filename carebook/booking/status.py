@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.utils.translation import gettext as _
 
 from carebook.booking.models import Appointment
+from carebook.clinic.models import Clinic
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling.models import BookingRules
 
@@ -102,10 +103,11 @@ def transition_refusal(
     if action == "cancel" and party == "patient":
         hours = cancellation_cutoff_hours(appointment)
         if now > appointment.start - timedelta(hours=hours):
+            phone = Clinic.settings().phone
             return _(
                 "Appointments can be cancelled online until %(hours)d hours before they "
-                "start. Please call the clinic."
-            ) % {"hours": hours}
+                "start. Please call the clinic%(on)s."
+            ) % {"hours": hours, "on": f" on {phone}" if phone else ""}
     return None
 
 

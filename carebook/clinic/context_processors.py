@@ -2,7 +2,13 @@ from carebook.clinic.models import Clinic
 
 
 def clinic(request):
-    """The clinic's name for every page (one cheap query, cached on the request)."""
+    """The clinic's name, phone and address for every page's footer (one cheap query, cached
+    on the request): a patient at a dead end always sees whom to call."""
     if not hasattr(request, "_clinic"):
-        request._clinic = Clinic.objects.only("name").order_by("pk").first()
-    return {"clinic_name": request._clinic.name if request._clinic else "carebook"}
+        request._clinic = Clinic.objects.only("name", "phone", "address").order_by("pk").first()
+    found = request._clinic
+    return {
+        "clinic_name": found.name if found else "carebook",
+        "clinic_phone": found.phone if found else "",
+        "clinic_address": found.address if found else "",
+    }

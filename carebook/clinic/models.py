@@ -72,6 +72,12 @@ class Clinic(models.Model):
         clinic = cls.objects.order_by("pk").first()
         return clinic if clinic is not None else cls.objects.create()
 
+    @classmethod
+    def settings(cls) -> "Clinic":
+        """The clinic's settings for reading: the defaults, unsaved, until the row exists (a
+        page that only shows them never writes)."""
+        return cls.objects.order_by("pk").first() or cls()
+
 
 class Specialty(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)

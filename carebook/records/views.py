@@ -264,7 +264,7 @@ def prescribe(request, pk: int):
             "medicines": medicines,
             "record": record,
             "warnings": warnings,
-            "may_prescribe": appointment.practitioner.may_prescribe(Clinic.current()),
+            "may_prescribe": appointment.practitioner.may_prescribe(Clinic.settings()),
         },
         nav="patients",
         status=400 if form.errors or medicines.errors else 200,

@@ -249,3 +249,30 @@ def test_my_appointments_keep_upcoming_active_and_a_move_as_one_visit(client):
     assert "Moved here from 6 Mar 2026, 09:00 IST" in page  # from a later time, as it was
     old_page = client.get(f"/appointments/{moved.pk}/").content.decode()
     assert "This visit was moved to" in old_page and "5 Mar 2026, 09:00 IST" in old_page
+
+
+def test_every_page_gives_the_clinics_phone_and_a_late_move_says_it_locks_in(client):
+    from carebook.clinic.models import Clinic
+
+    clinic = Clinic.current()
+    clinic.phone, clinic.address = "+91 80 4567 8900", "12, 100 Feet Road, Bengaluru"
+    clinic.save()
+    assert "Call +91 80 4567 8900" in client.get("/").content.decode()
+    cal = bookable_calendar(cutoff_hours=48)
+    patient = PatientFactory()
+    moved = appointment_book(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        start=NINE_IST + timedelta(days=3),
+        mode="in_person",
+        by=patient,
+    )
+    client.force_login(patient)
+    soon = client.get(f"/appointments/{moved.pk}/reschedule/?" + urlencode(post_data(cal)))
+    text = soon.content.decode()
+    assert "you can no longer cancel or move it online" in text and "+91 80 4567 8900" in text
+    later = post_data(cal, start=NINE_IST + timedelta(days=2))
+    calm = client.get(f"/appointments/{moved.pk}/reschedule/?" + urlencode(later))
+    assert "no longer cancel" not in calm.content.decode()

@@ -17,7 +17,7 @@ from carebook.booking import services
 from carebook.booking.availability import slots_free
 from carebook.booking.picker import picker_from_params
 from carebook.booking.selectors import appointment_get_for, patient_visits
-from carebook.booking.status import action_refusal, allowed_actions
+from carebook.booking.status import action_refusal, allowed_actions, cutoff_hours_of
 from carebook.clinic.models import Service
 from carebook.clinic.selectors import practitioner_locations, practitioners_bookable
 from carebook.core.errors import DomainError, SlotUnavailable
@@ -264,6 +264,10 @@ def reschedule(request, pk: int):
             return redirect("appointment", appointment.pk)
         messages.success(request, _("Your appointment is moved."))
         return redirect("appointment", new.pk)
+    cutoff = cutoff_hours_of(appointment.practitioner)
+    locked_in = request.user.is_patient and slot_request.start < utcnow() + timedelta(hours=cutoff)
     return render(
-        request, "booking/reschedule_confirm.html", {"a": appointment, "req": slot_request}
+        request,
+        "booking/reschedule_confirm.html",
+        {"a": appointment, "req": slot_request, "locked_in": locked_in, "cutoff": cutoff},
     )

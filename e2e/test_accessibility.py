@@ -82,3 +82,18 @@ def test_my_figures_pass_axe(new_page, axe, shot):
     assert page.get_by_role("heading", name="Diaries").is_visible()
     assert axe(page) == []
     shot(page, "practice")
+
+
+def test_front_desk_pages_pass_axe(new_page, axe, shot):
+    cal = clinic_with_cardiologist()
+    someone = patient()
+    book_directly(cal, someone, free_starts(cal)[0])
+    page = new_page()
+    log_in(page, StaffFactory().email)
+    page.goto(f"/office/appointments/book/?q={someone.full_name[:4]}")
+    assert page.get_by_role("button", name=f"Book for {someone.full_name}").is_visible()
+    assert axe(page) == []
+    page.goto(f"/office/day/?location={cal.location.pk}")
+    assert page.locator("table.day-grid").is_visible()
+    assert axe(page) == []
+    shot(page, "day")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("messages/", views.contact_messages, name="messages"),
     path("messages/<int:pk>/handled/", views.contact_message_handled, name="message_handled"),
     path("appointments/", views.appointments, name="appointments"),
+    path("day/", views.day, name="day"),
     path("appointments/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("appointments/book/", views.book_for_patient, name="book_for_patient"),
     path("appointments/book/for/<int:pk>/", views.book_for_choose, name="book_for_choose"),

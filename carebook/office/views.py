@@ -1,5 +1,6 @@
 """The clinic office: staff verify registrations, manage accounts and watch the calendar."""
 
+from datetime import timedelta
 from functools import partial
 from urllib.parse import urlencode
 
@@ -18,7 +19,9 @@ from carebook.accounts.models import User
 from carebook.accounts.selectors import patient_find
 from carebook.booking import services as booking_services
 from carebook.booking.availability import next_free_slots
+from carebook.booking.day_grid import day_grid, parse_day
 from carebook.clinic import services as clinic_services
+from carebook.clinic.models import Location
 from carebook.clinic.selectors import practitioner_locations
 from carebook.core.decorators import staff_required
 from carebook.core.doors import attempt, next_url, paginate
@@ -233,6 +236,37 @@ def appointments(request):
             "clinic_zone": timezone.get_default_timezone_name(),
         },
         status=200 if form.is_valid() else 400,
+    )
+
+
+@staff_required
+def day(request):
+    """The day at one location: practitioners by time, free, booked, arrived, blocked; book a
+    free cell, open a booked one to check in, move or cancel it."""
+    locations = list(Location.objects.filter(is_active=True).order_by("city", "name"))
+    if not locations:
+        return render(request, "office/day.html", {"grid": None, "locations": []})
+    chosen = next(
+        (loc for loc in locations if str(loc.pk) == request.GET.get("location")), locations[0]
+    )
+    now = utcnow()
+    today = now.astimezone(chosen.tz).date()
+    shown = parse_day(request.GET.get("day", ""), today)
+    if abs((shown - today).days) > 366:
+        shown = today
+    grid = day_grid(location=chosen, day=shown, now=now)
+    return render(
+        request,
+        "office/day.html",
+        {
+            "grid": grid,
+            "locations": locations,
+            "chosen": chosen,
+            "previous": shown - timedelta(days=1),
+            "next": shown + timedelta(days=1),
+            "today": today,
+            "booking_for": _booking_for(request),
+        },
     )
 
 

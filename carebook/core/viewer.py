@@ -9,6 +9,17 @@ from django.utils.functional import SimpleLazyObject
 from carebook.core.timeutils import is_valid_zone
 
 COOKIE = "carebook_tz"
+# Browsers (ICU) still report some zones by their old names: the same clocks, the IANA name
+# carebook's locations use. Without this an Indian patient at an Indian clinic would see each
+# time twice.
+ALIASES = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Europe/Kiev": "Europe/Kyiv",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+}
 
 
 def viewer_zone_of(request) -> str:
@@ -17,6 +28,7 @@ def viewer_zone_of(request) -> str:
     if chosen and is_valid_zone(chosen):
         return chosen
     browser = unquote(request.COOKIES.get(COOKIE, ""))[:64]
+    browser = ALIASES.get(browser, browser)
     return browser if is_valid_zone(browser) else ""
 
 

@@ -49,3 +49,10 @@ def test_a_bad_cookie_is_ignored():
     client = Client()
     client.cookies[COOKIE] = "Mars/Olympus"
     assert 'class="yours"' not in picker_html(client, cal)
+
+
+def test_the_browsers_old_name_for_indias_zone_is_indias_zone():
+    cal = bookable_calendar(time_zone="Asia/Kolkata", start=time(9), end=time(10))
+    client = Client()
+    client.cookies[COOKIE] = "Asia%2FCalcutta"  # what Chromium reports in India
+    assert "your time" not in picker_html(client, cal)

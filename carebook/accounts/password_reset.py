@@ -16,9 +16,10 @@ PER_CLIENT = 10
 
 
 def reset_users(*, email: str) -> Iterator[User]:
-    """The active accounts with a password that a reset mail for `email` goes to."""
+    """The active accounts a reset mail for `email` goes to: those with a password, and a
+    walk-in patient the front desk registered with this email, claiming the account."""
     for user in User.objects.filter(email=email_normalise(email), is_active=True):
-        if user.has_usable_password():
+        if user.has_usable_password() or user.is_patient:
             yield user
 
 

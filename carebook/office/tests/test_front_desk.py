@@ -63,3 +63,17 @@ def test_a_walk_in_is_registered_with_a_name_and_phone_then_booked(desk):
     booked = desk.post(reverse("book"), {**slot, "mode": "in_person", "patient": "9886011223"})
     assert booked.status_code == 302
     assert Appointment.objects.get().patient == meena
+
+
+def test_a_walk_in_with_an_email_claims_the_account_by_forgot_password(desk, client):
+    from django.core import mail
+
+    from carebook.core.tests.tasks import run_worker
+
+    desk.post(URL, {"full_name": "Ravi K", "phone": "98450 99887", "email": "ravi@example.test"})
+    ravi = User.objects.get(email="ravi@example.test")
+    assert not ravi.has_usable_password()
+    desk.logout()
+    client.post(reverse("password_reset"), {"email": "ravi@example.test"})
+    run_worker()
+    assert any("ravi@example.test" in m.to for m in mail.outbox)

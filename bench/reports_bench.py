@@ -1227,7 +1227,7 @@ def measure(*, marker: dict, runs: int, explain: bool, budget_s: float = BUDGET_
         f"practitioner #{busiest} "
         f"({Practitioner.objects.select_related('user').get(pk=busiest).user.full_name}, the "
         f"busiest); {runs} runs each after 2-3 warm-up calls (a report slower than "
-        f"{budget_s / runs:.0f} s a call: as many runs as fit in {budget_s:.0f} s, at least "
+        f"{budget_s / runs:.1f} s a call: as many runs as fit in {budget_s:.0f} s, at least "
         f"{MIN_RUNS})"
     )
     results = []

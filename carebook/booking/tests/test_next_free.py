@@ -153,7 +153,7 @@ def assert_stored_is_exact(cals, keys, now):
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

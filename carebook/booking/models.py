@@ -71,6 +71,13 @@ class Appointment(models.Model):
             models.Index(fields=["practitioner", "start"]),
             models.Index(fields=["patient", "start"]),
             models.Index(fields=["practitioner", "hold_start", "hold_end"]),
+            # Reports read days of every practitioner at once, and each patient's kept visits.
+            models.Index(fields=["start"], name="appt_start_idx"),
+            models.Index(
+                fields=["patient", "start"],
+                condition=models.Q(status__in=["confirmed", "completed", "no_show"]),
+                name="appt_patient_kept_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -124,6 +131,21 @@ class AppointmentHistory(models.Model):
         verbose_name = _("appointment history")
         verbose_name_plural = _("appointment history")
         ordering = ["at", "id"]
+        indexes = [
+            # The reports' cancellations and decisions.
+            models.Index(
+                fields=["appointment"],
+                condition=models.Q(to_status="cancelled"),
+                name="appthist_cancelled_idx",
+            ),
+            models.Index(
+                fields=["appointment"],
+                condition=models.Q(
+                    from_status="requested", to_status__in=["confirmed", "rejected"]
+                ),
+                name="appthist_decided_idx",
+            ),
+        ]
 
     def __str__(self):
         return (

@@ -10,7 +10,18 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from carebook.billing.models import CreditNote, Invoice, Payment
@@ -76,7 +87,13 @@ def _unpaid():
         .values("s")
     )
     owed = F("total") - Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO))
-    return Greatest(Value(ZERO), owed, output_field=_MONEY)
+    settled = [Invoice.Status.PAID, Invoice.Status.PARTIALLY_REFUNDED, Invoice.Status.REFUNDED]
+    # A settled invoice owes nothing: only the others look their payments up (most are paid).
+    return Case(
+        When(status__in=settled, then=Value(ZERO)),
+        default=Greatest(Value(ZERO), owed),
+        output_field=_MONEY,
+    )
 
 
 def _by_period(
@@ -142,13 +159,14 @@ def revenue(
             Payment.objects.filter(
                 status=Payment.Status.SUCCEEDED,
                 completed_at__isnull=False,
-                appointment__location__currency=currency,
+                invoice__currency=currency,
             ),
             filters,
             "appointment",
         ),
         instant="completed_at",
-        time_zone="appointment__location__time_zone",
+        # The visit's zone as its invoice keeps it: no join through every appointment.
+        time_zone="invoice__visit_time_zone",
         sums={"collected": "amount"},
         start=start,
         end=end,

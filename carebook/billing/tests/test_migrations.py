@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("billing", "0002_credit_note_refund_state")]
 AFTER = [("billing", "0004_remove_billingsettings_payment_timing")]
-LATEST = [("billing", "0005_tax_lines_and_currency")]
+LATEST = [("billing", "0006_report_indexes")]
 
 
 def migrate(billing_target):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carebook.accounts.credentials import credentials_revoke
+from carebook.accounts.identity import email_normalise
 from carebook.accounts.models import PatientProfile, User
 from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
@@ -103,12 +104,12 @@ def walk_in_patient_create(*, full_name: str, phone: str, email: str = "", by: U
     they have one). No password: they claim the account later through "Forgot password" on the
     email they gave (or one staff add). A phone that is already a patient's is refused."""
     ensure_staff(by)
-    full_name, email = full_name.strip(), email.strip()
+    full_name, email = full_name.strip(), email_normalise(email) if email.strip() else ""
     if not full_name or not phone:
         raise InvalidInput(_("A walk-in patient needs a name and a phone number."))
     if User.objects.filter(role=User.Role.PATIENT, phone=phone).exists():
         raise IllegalTransition(_("A patient with this phone number exists: find them instead."))
-    if email and User.objects.filter(email__iexact=email).exists():
+    if email and User.objects.filter(email=email).exists():
         raise IllegalTransition(_("An account with this email exists: find them instead."))
     address = email or f"walk-in-{secrets.token_hex(8)}@{WALK_IN_DOMAIN}"
     user = User.objects.create_user(

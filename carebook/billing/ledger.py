@@ -138,15 +138,20 @@ def credit_note_write(
 
 
 def credited_tax(invoice: Invoice, amount: Decimal) -> dict[str, Decimal]:
-    """The tax a credit note of `amount` takes back: each head of the invoice in proportion to
-    the share of the invoice's total it refunds, rounded to the currency's minor unit."""
+    """The tax a credit note of `amount` takes back, head by head: the invoice's tax in the
+    proportion of its total credited once this note is added, less what earlier notes took
+    back. Cumulative, so partial refunds never take back more tax than the invoice charged."""
     if not invoice.total:
         return {}
-    return {
-        head: to_minor(tax * amount / invoice.total, invoice.currency)
-        for head, tax in invoice.heads
-        if tax
-    }
+    notes = invoice.credit_notes.all()
+    before = credited_amount(invoice)
+    share = min(before + amount, invoice.total) / invoice.total
+    out = {}
+    for head, tax in invoice.heads:
+        if tax:
+            taken = sum((getattr(n, f"{head.lower()}_amount") for n in notes), ZERO)
+            out[head] = max(ZERO, to_minor(tax * share, invoice.currency) - taken)
+    return out
 
 
 @atomic_write

@@ -8,7 +8,7 @@ a patient is offered); booked cells carry their appointment; blocked cells their
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from carebook.booking.availability import default_services, slots_free
+from carebook.booking.availability import default_services, slots_free_many
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner
 from carebook.core.timeutils import local_day_bounds
@@ -62,7 +62,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> DayGrid:
     tz = location.tz
     first = min(w.start_time for w in windows)
     last = max(w.end_time for w in windows)
-    start = datetime.combine(day, first, tz).astimezone(UTC)
+    start = _floor(datetime.combine(day, first, tz).astimezone(UTC))
     end = datetime.combine(day, last, tz).astimezone(UTC)
     lo, hi = local_day_bounds(day, tz)
     ids = [p.pk for p in practitioners]
@@ -73,22 +73,15 @@ def day_grid(*, location: Location, day: date, now: datetime) -> DayGrid:
         ).select_related("patient", "service")
     )
     off = list(TimeOff.objects.filter(practitioner_id__in=ids, start__lt=hi, end__gt=lo))
-    free: dict[int, dict[datetime, datetime]] = {}
-    for p in practitioners:
-        service = services.get(p.pk)
-        slots = (
-            slots_free(
-                practitioner=p,
-                service=service,
-                start_date=day,
-                end_date=day,
-                location=location,
-                now=now,
-            )
-            if service
-            else []
-        )
-        free[p.pk] = {_floor(s.start): s.start for s in slots}
+    found = slots_free_many(
+        [(p.pk, location.pk, services[p.pk]) for p in practitioners if p.pk in services],
+        start_date=day,
+        end_date=day,
+        now=now,
+    )
+    free = {
+        pid: {_floor(s.start): s.start for s in slots} for (pid, _loc, _svc), slots in found.items()
+    }
     hours = {
         p.pk: [
             (datetime.combine(day, w.start_time, tz), datetime.combine(day, w.end_time, tz))

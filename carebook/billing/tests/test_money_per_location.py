@@ -117,3 +117,28 @@ def test_a_location_under_gst_needs_its_state_and_a_valid_gstin(gstin, state, er
 def test_a_currency_must_be_iso_4217():
     with pytest.raises(ValidationError):
         Location(name="X", address="Y", city="Z", currency="RUPEES").full_clean()
+
+
+def test_partial_credit_notes_never_take_back_more_tax_than_the_invoice_charged(monkeypatch):
+    from carebook.accounts.tests.factories import StaffFactory
+    from carebook.billing import ledger
+    from carebook.billing.services import credit_note_issue, payment_record
+    from carebook.billing.tests.factories import RecordingGateway, completed
+
+    monkeypatch.setattr(ledger, "provider_get", lambda: RecordingGateway())
+    cal = bookable_calendar()
+    cal.service.price, cal.service.tax_category = D("0"), "exempt"  # only the ₹50 charge is taxed
+    cal.service.save()
+    invoice = issued_invoice(completed(cal))
+    assert (invoice.total, invoice.cgst_amount, invoice.sgst_amount) == (
+        D("59"),
+        D("4.50"),
+        D("4.50"),
+    )
+    staff = StaffFactory()
+    payment_record(invoice=invoice, method="cash", by=staff)
+    for amount in ("20", "20", "19"):
+        credit_note_issue(invoice=invoice, amount=D(amount), reason="partial", by=staff)
+    notes = invoice.credit_notes.all()
+    assert sum(n.cgst_amount for n in notes) == D("4.50")
+    assert sum(n.sgst_amount for n in notes) == D("4.50")

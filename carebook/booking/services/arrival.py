@@ -18,7 +18,6 @@ from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
 
 S = Appointment.Status
-EARLIEST_ARRIVAL = timedelta(hours=12)  # a patient may check in this long before the start
 
 
 def arrival_refusal(appointment: Appointment, mark: str, party: str | None, *, now) -> str | None:
@@ -32,7 +31,8 @@ def arrival_refusal(appointment: Appointment, mark: str, party: str | None, *, n
     if mark == "arrived":
         if appointment.arrived_at is not None:
             return _("The patient is already checked in.")
-        if now < appointment.start - EARLIEST_ARRIVAL:
+        tz = appointment.location.tz
+        if now.astimezone(tz).date() < appointment.start.astimezone(tz).date():
             return _("Patients check in on the day of their visit.")
     if mark == "consultation":
         if appointment.consultation_started_at is not None:
@@ -45,7 +45,7 @@ def arrival_refusal(appointment: Appointment, mark: str, party: str | None, *, n
 def _mark(appointment: Appointment, mark: str, by: User, now: datetime) -> Appointment:
     appointment = (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("practitioner")
+        .select_related("practitioner", "location")
         .get(pk=appointment.pk)
     )
     party = party_of(appointment, by)

@@ -58,3 +58,34 @@ def test_the_day_shows_free_booked_arrived_and_blocked_cells(client):
 def test_only_staff_see_the_day(client):
     client.force_login(PatientFactory())
     assert client.get(reverse("office:day")).status_code == 404
+
+
+def test_hours_off_the_quarter_hour_still_show_their_free_times(client):
+    from datetime import time
+
+    cal = bookable_calendar(start=time(9, 10), end=time(11, 10))
+    client.force_login(StaffFactory())
+    grid = client.get(
+        reverse("office:day"), {"location": cal.location.pk, "day": "2026-03-02"}
+    ).context["grid"]
+    assert any(row.cells[0].state == "free" for row in grid.rows)
+
+
+def test_a_patient_checks_in_on_the_day_not_the_evening_before():
+    from carebook.core.errors import IllegalTransition
+
+    cal = bookable_calendar()
+    patient = PatientFactory()
+    visit = appointment_book(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        start=TEN + timedelta(days=1),  # 10:00 tomorrow in Bengaluru
+        mode="in_person",
+        by=patient,
+    )
+    appointment_confirm(appointment=visit, by=cal.practitioner.user)
+    evening = TEN + timedelta(hours=11)  # 21:00 today in Bengaluru
+    with pytest.raises(IllegalTransition):
+        appointment_check_in(appointment=visit, by=StaffFactory(), now=evening)

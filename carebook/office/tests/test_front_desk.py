@@ -77,3 +77,11 @@ def test_a_walk_in_with_an_email_claims_the_account_by_forgot_password(desk, cli
     client.post(reverse("password_reset"), {"email": "ravi@example.test"})
     run_worker()
     assert any("ravi@example.test" in m.to for m in mail.outbox)
+
+
+def test_a_walk_ins_email_is_compared_as_stored(desk):
+    PatientFactory(email="asha@example.test")
+    again = desk.post(
+        URL, {"full_name": "Asha", "phone": "98450 55555", "email": "ASHA@example.test"}
+    )
+    assert again.status_code == 400 and "exists" in again.content.decode()

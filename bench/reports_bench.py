@@ -1102,7 +1102,7 @@ def ensure_data(*, rebuild: bool, appointments: int, seed: int) -> tuple[dict, b
 
 def report_data(params: dict, today: date) -> dict:
     """`office_report`'s input as the page makes it: a bound ReportForm's cleaned data."""
-    from carebook.office.report_forms import ReportForm
+    from carebook.reports.forms import ReportForm
 
     form = ReportForm({k: str(v) for k, v in params.items()}, today=today)
     if not form.is_valid():

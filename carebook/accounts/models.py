@@ -110,6 +110,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.PATIENT
 
     @property
+    def has_mailbox(self) -> bool:
+        """False for a walk-in registered without an email (a placeholder address)."""
+        return not self.email.endswith("@" + WALK_IN_DOMAIN)
+
+    @property
     def is_practitioner(self) -> bool:
         return self.role == self.Role.PRACTITIONER
 
@@ -131,6 +136,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_staff:
             return True
         return super().has_module_perms(app_label)
+
+
+# A walk-in registered without an email gets an address here (RFC 2606: never a mailbox).
+WALK_IN_DOMAIN = "walk-in.invalid"
 
 
 class PatientProfile(models.Model):

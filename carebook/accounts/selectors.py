@@ -45,3 +45,13 @@ def patient_exact(value: str) -> list[User]:
     except ValidationError:
         return []
     return list(patients.filter(phone=phone)[:2]) if phone else []
+
+
+# The session key under which the front desk remembers whom it books for.
+DESK_PATIENT = "office_booking_for"
+
+
+def desk_patient(session) -> User | None:
+    """The patient the front desk chose to book for, if any."""
+    pk = session.get(DESK_PATIENT)
+    return User.objects.filter(pk=pk, role=User.Role.PATIENT).first() if pk else None

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from carebook.accounts.credentials import credentials_revoke
 from carebook.accounts.identity import email_normalise
-from carebook.accounts.models import PatientProfile, User
+from carebook.accounts.models import WALK_IN_DOMAIN, PatientProfile, User
 from carebook.core.audit import audit_record
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.security_log import security_event
@@ -93,9 +93,6 @@ def profile_update(
     if user.is_patient and patient_fields:
         PatientProfile.objects.update_or_create(user=user, defaults=patient_fields)
     return user
-
-
-WALK_IN_DOMAIN = "walk-in.invalid"  # RFC 2606: never a real mailbox
 
 
 @transaction.atomic

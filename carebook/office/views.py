@@ -16,7 +16,7 @@ from carebook.accounts import mfa
 from carebook.accounts import services as account_services
 from carebook.accounts.credentials import credentials_revoke
 from carebook.accounts.models import User
-from carebook.accounts.selectors import patient_find
+from carebook.accounts.selectors import DESK_PATIENT, desk_patient, patient_find
 from carebook.booking import services as booking_services
 from carebook.booking.availability import next_free_slots
 from carebook.booking.day_grid import day_grid, parse_day
@@ -327,12 +327,9 @@ def book_for_choose(request, pk: int):
     return _book_for(request, patient)
 
 
-BOOKING_FOR = "office_booking_for"
-
-
 def _book_for(request, patient):
     """Remember whom the desk books for; the review page names them."""
-    request.session[BOOKING_FOR] = patient.pk
+    request.session[DESK_PATIENT] = patient.pk
     messages.success(
         request,
         _("Booking for %(name)s: pick the practitioner and the time.")
@@ -342,8 +339,7 @@ def _book_for(request, patient):
 
 
 def _booking_for(request):
-    pk = request.session.get(BOOKING_FOR)
-    return User.objects.filter(pk=pk, role=User.Role.PATIENT).first() if pk else None
+    return desk_patient(request.session)
 
 
 @staff_required

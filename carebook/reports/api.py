@@ -47,6 +47,11 @@ def _checked(request: HttpRequest, filters: ReportFilters) -> selectors.ReportFi
     )
 
 
+def _at_most_five_years(filters: ReportFilters) -> None:
+    if (filters.to - filters.from_).days > 366 * 5:
+        raise InvalidInput("At most five years.")
+
+
 def _periods(filters: AppointmentReportFilters) -> list:
     starts = period_starts(filters.from_, filters.to, filters.group_by)
     if len(starts) > MAX_PERIODS[filters.group_by]:
@@ -96,8 +101,7 @@ def appointments_report(request: HttpRequest, filters: Query[AppointmentReportFi
 def peak_hours_report(request: HttpRequest, filters: Query[ReportFilters]):
     """Confirmed and completed visits by weekday x hour, in each location's own time."""
     chosen = _checked(request, filters)
-    if (filters.to - filters.from_).days > 366 * 5:
-        raise InvalidInput("At most five years.")
+    _at_most_five_years(filters)
     return {
         "from": filters.from_,
         "to": filters.to,
@@ -152,8 +156,7 @@ def _waits(found) -> dict:
 def visits_report(request: HttpRequest, filters: Query[ReportFilters]):
     """The office page's visit figures for local dates `from`..`to`, inclusive."""
     chosen = _checked(request, filters)
-    if (filters.to - filters.from_).days > 366 * 5:
-        raise InvalidInput("At most five years.")
+    _at_most_five_years(filters)
     span = {"start": filters.from_, "end": filters.to, "filters": chosen}
     people = patients(**span)
     whom, late = cancellations(**span)

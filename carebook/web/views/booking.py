@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from carebook.accounts.models import User
+from carebook.accounts.selectors import desk_patient
 from carebook.billing.selectors import booking_policy, price_quote
 from carebook.booking import services
 from carebook.booking.availability import slots_free
@@ -84,11 +84,10 @@ def _booking_context(slot_request, form, patient=None, **extra):
 
 def _desk_patient(request) -> str:
     """The patient the front desk chose (office: book for a patient), as the form names them."""
-    pk = request.session.get("office_booking_for")
-    patient = User.objects.filter(pk=pk, role=User.Role.PATIENT).first() if pk else None
+    patient = desk_patient(request.session)
     if patient is None:
         return ""
-    return patient.phone if patient.email.endswith("@walk-in.invalid") else patient.email
+    return patient.email if patient.has_mailbox else patient.phone
 
 
 def book(request):

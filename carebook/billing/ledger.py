@@ -24,6 +24,7 @@ from carebook.billing.money import financial_year
 from carebook.billing.providers import PaymentProvider, provider_get, refund_id_or_raise
 from carebook.billing.selectors import booking_chain, settlement_refund
 from carebook.booking.models import Appointment, AppointmentHistory
+from carebook.core.events import CREDIT_NOTE_ISSUED, PAYMENT_REFUNDED, emit
 from carebook.core.money import to_minor
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
@@ -134,6 +135,7 @@ def credit_note_write(
         issued_by=by,
     )
     refresh_status(invoice)
+    emit(CREDIT_NOTE_ISSUED, credit_note=note)
     return note
 
 
@@ -198,6 +200,7 @@ def refund_record(*, note: CreditNote, reference: str, now: datetime | None = No
         note.refund_reference = reference[:64]
         note.refunded_at = now or utcnow()
         note.save(update_fields=["refund_status", "refund_reference", "refunded_at"])
+        emit(PAYMENT_REFUNDED, credit_note=note)
     return note
 
 

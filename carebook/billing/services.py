@@ -46,6 +46,7 @@ from carebook.booking.status import party_of
 from carebook.clinic.models import Clinic
 from carebook.clinic.policy import clinic_policy_update
 from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied, SlotUnavailable
+from carebook.core.events import INVOICE_ISSUED, PAYMENT_CAPTURED, emit
 from carebook.core.money import to_minor
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
@@ -137,6 +138,7 @@ def _issue(*, appointment: Appointment, by: User | None, now: datetime) -> Invoi
         )
         for position, line in enumerate(priced.lines, start=1)
     )
+    emit(INVOICE_ISSUED, invoice=invoice)
     return invoice
 
 
@@ -203,6 +205,7 @@ def payment_record(
         completed_at=now,
     )
     refresh_status(invoice)
+    emit(PAYMENT_CAPTURED, payment=payment)
     return payment
 
 
@@ -278,6 +281,7 @@ def payment_complete(
         payment.status = Payment.Status.SUCCEEDED
         payment.save()
         refresh_status(invoice)
+        emit(PAYMENT_CAPTURED, payment=payment)
         return payment
     payment.status = Payment.Status.FAILED
     if result.outcome == Outcome.SUCCEEDED:

@@ -23,6 +23,12 @@ PRACTITIONER_TOPIC = "practitioner-registration:{pk}"
 CONTACT_TOPIC = "contact-message:{pk}"
 # payload: user (whose sessions and API tokens were just revoked), by, reason
 CREDENTIALS_REVOKED = "credentials.revoked"
+# Billing, emitted where the row is created (payload: invoice / payment / credit_note)
+INVOICE_ISSUED = "invoice.issued"
+PAYMENT_CAPTURED = "payment.captured"
+CREDIT_NOTE_ISSUED = "credit_note.issued"
+# payload: credit_note — the gateway confirmed the money went back (online payments only)
+PAYMENT_REFUNDED = "payment.refunded"
 
 
 def subscribe(event: str, handler: Handler) -> None:

@@ -23,6 +23,8 @@ PRACTITIONER_TOPIC = "practitioner-registration:{pk}"
 CONTACT_TOPIC = "contact-message:{pk}"
 # payload: user (whose sessions and API tokens were just revoked), by, reason
 CREDENTIALS_REVOKED = "credentials.revoked"
+# payload: claim (an accounts.ClaimCode: user, phone; the code is derived from it, never stored)
+PHONE_CODE_ISSUED = "phone_code.issued"
 # Billing, emitted where the row is created (payload: invoice / payment / credit_note)
 INVOICE_ISSUED = "invoice.issued"
 PAYMENT_CAPTURED = "payment.captured"

@@ -1,5 +1,7 @@
 """The history row every appointment change writes, and the event that follows it."""
 
+from django.db.models import F
+
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.core.events import APPOINTMENT_CHANGED, emit
@@ -8,6 +10,13 @@ from carebook.core.events import APPOINTMENT_CHANGED, emit
 def history_record(
     appointment: Appointment, *, by: User | None, action: str, from_status: str, reason: str = ""
 ) -> None:
+    """Record a change of `appointment` (already saved) and count it in its version.
+
+    The creation row (`from_status` empty) leaves the version at 1; every later row adds one.
+    """
+    if from_status:
+        Appointment.objects.filter(pk=appointment.pk).update(version=F("version") + 1)
+        appointment.version += 1
     history = AppointmentHistory.objects.create(
         appointment=appointment,
         by=by,

@@ -1,0 +1,50 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from carebook.accounts.tests.factories import PatientFactory
+from carebook.booking.models import Appointment
+from carebook.booking.services import (
+    appointment_book,
+    appointment_book_held,
+    appointment_cancel,
+    appointment_confirm,
+    appointment_hold,
+)
+from carebook.booking.tests.factories import bookable_calendar
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+NINE_IST = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)
+
+
+def _args(cal, patient):
+    return dict(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        start=NINE_IST,
+        mode="in_person",
+        by=patient,
+        now=NOW,
+    )
+
+
+def test_a_new_appointment_is_version_one_and_each_change_adds_one():
+    cal, patient = bookable_calendar(), PatientFactory()
+    appt = appointment_book(**_args(cal, patient))
+    assert appt.version == 1
+    appt = appointment_confirm(appointment=appt, by=cal.practitioner.user, now=NOW)
+    assert appt.version == 2
+    appt = appointment_cancel(appointment=appt, by=patient, reason="", now=NOW)
+    assert appt.version == 3
+    assert Appointment.objects.get(pk=appt.pk).version == 3 == appt.history.count()
+
+
+def test_booking_a_hold_counts_as_a_change():
+    cal, patient = bookable_calendar(), PatientFactory()
+    held = appointment_hold(**_args(cal, patient))
+    booked = appointment_book_held(appointment=held, by=patient, now=NOW)
+    assert (held.version, Appointment.objects.get(pk=booked.pk).version) == (1, 2)

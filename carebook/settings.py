@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "carebook.fhir",
     "carebook.practice",
     "carebook.reports",
+    "carebook.webhooks",
     "carebook.office",
     "carebook.web",
     "carebook.notifications",
@@ -220,6 +221,10 @@ CAREBOOK_VIDEO_PROVIDER = os.environ.get(
 )
 # How long an email-verification link stays valid.
 CAREBOOK_EMAIL_VERIFY_DAYS = int(os.environ.get("CAREBOOK_EMAIL_VERIFY_DAYS", "7"))
+
+# Webhooks to loopback, private or link-local addresses (development and tests only: in a
+# clinic this would let anyone who registers an endpoint reach its internal network).
+CAREBOOK_WEBHOOKS_ALLOW_PRIVATE = env_bool("CAREBOOK_WEBHOOKS_ALLOW_PRIVATE")
 
 # How long an API hold (FHIR Appointment/$hold) keeps a slot before it is released.
 CAREBOOK_HOLD_MINUTES = int(os.environ.get("CAREBOOK_HOLD_MINUTES", "10"))

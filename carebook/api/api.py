@@ -12,6 +12,7 @@ from carebook.clinic import api as clinic
 from carebook.core.headers import swagger_csp
 from carebook.records import api as records
 from carebook.reports import api as reports
+from carebook.webhooks import api as webhooks
 
 DESCRIPTION = """
 Book appointments at a carebook clinic.
@@ -35,6 +36,7 @@ OPERATION_ID_ROUTER = {
     "invoices": "billing",
     "prescriptions": "records",
     "reports": "reports",
+    "webhooks": "webhooks",
 }
 
 
@@ -63,3 +65,4 @@ api.add_router("/appointments", billing.payments)
 api.add_router("/invoices", billing.router)
 api.add_router("/prescriptions", records.router)
 api.add_router("/reports", reports.router)
+api.add_router("/webhooks", webhooks.router)

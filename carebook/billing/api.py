@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
 from ninja.errors import ValidationError
@@ -28,7 +27,7 @@ from carebook.billing.views import document_filename, pdf_response
 from carebook.booking.selectors import appointment_get_for
 from carebook.core.idempotency import idempotent
 from carebook.core.money import to_minor
-from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut
+from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut, paginate, stable_order
 
 router = Router(tags=["invoices"])
 # Paying for a held appointment sits beside the appointment's other actions.
@@ -133,20 +132,17 @@ def visible_or_404(request: HttpRequest, pk: int) -> Invoice:
     summary="My invoices",
 )
 def invoice_list(request: HttpRequest, filters: Query[InvoiceFilters]):
-    """The caller's invoices, newest first: a patient's own, staff every invoice."""
+    """The caller's invoices, newest first unless `sort` says otherwise: a patient's own, staff
+    every invoice."""
     qs = invoice_search(
         user=request.auth,
         status=filters.status or "",
         financial_year=filters.financial_year or "",
     ).prefetch_related("payments", "credit_notes")
-    page = Paginator(qs, filters.per_page).get_page(filters.page)
-    return InvoicePage(
-        count=page.paginator.count,
-        page=page.number,
-        pages=page.paginator.num_pages,
-        per_page=filters.per_page,
-        results=[invoice_out(i) for i in page.object_list],
+    fields, rows = paginate(
+        qs.order_by(*stable_order(filters.sort)), page=filters.page, per_page=filters.per_page
     )
+    return InvoicePage(**fields, results=[invoice_out(i) for i in rows])
 
 
 @router.get("/{invoice_id}", response={200: InvoiceOut, **READ_ERRORS}, summary="One invoice")

@@ -89,6 +89,9 @@ class InvoicePage(Page):
 class InvoiceFilters(Schema):
     status: InvoiceStatus | None = None
     financial_year: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", examples=["2026-27"])
+    sort: Literal["-issued_at", "issued_at"] = Field(
+        "-issued_at", description="By issue time, newest first (`-`) or oldest first; ties by id."
+    )
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(20, ge=1, le=100)
 

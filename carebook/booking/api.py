@@ -4,7 +4,6 @@ the directory with their free time."""
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Status
 
@@ -55,7 +54,15 @@ from carebook.clinic.selectors import (
 from carebook.core.errors import InvalidInput
 from carebook.core.idempotency import idempotent
 from carebook.core.limits import max_slot_days
-from carebook.core.schemas import MAX_ID, ErrorOut, PersonOut, ValidationErrorOut
+from carebook.core.schemas import (
+    MAX_ID,
+    ErrorOut,
+    PersonOut,
+    ValidationErrorOut,
+    page_fields,
+    paginate,
+    stable_order,
+)
 from carebook.core.timeutils import zone
 from carebook.scheduling import engine
 
@@ -116,7 +123,12 @@ def answer(request: HttpRequest, appointment: Appointment, status: int = 200) ->
     summary="My appointments",
 )
 def appointment_list(request: HttpRequest, filters: Query[AppointmentFilters]):
-    """A patient's own, a practitioner's own calendar, or (staff) the clinic's, by start time."""
+    """A patient's own, a practitioner's own calendar, or (staff) the clinic's; by start time
+    unless `sort` says otherwise.
+
+    To keep a copy in step, ask with `updated_since` (the time of your last complete read) and
+    `sort=updated_at`, reading pages until one comes back empty.
+    """
     qs = appointment_search(
         user=request.auth,
         status=filters.status or "",
@@ -125,15 +137,13 @@ def appointment_list(request: HttpRequest, filters: Query[AppointmentFilters]):
         end=filters.end,
         door="rest",
         path=request.path,
-    ).order_by("start", "pk")
-    page = Paginator(qs, filters.per_page).get_page(filters.page)
-    return AppointmentPage(
-        count=page.paginator.count,
-        page=page.number,
-        pages=page.paginator.num_pages,
-        per_page=filters.per_page,
-        results=[appointment_out(a, request.auth) for a in page.object_list],
     )
+    if filters.updated_since is not None:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
+    fields, rows = paginate(
+        qs.order_by(*stable_order(filters.sort)), page=filters.page, per_page=filters.per_page
+    )
+    return AppointmentPage(**fields, results=[appointment_out(a, request.auth) for a in rows])
 
 
 @router.post(
@@ -353,11 +363,10 @@ def practitioners(request: HttpRequest, filters: Query[PractitionerFilters]):
     page, entries = practitioner_search(
         filters=directory, page=filters.page, per_page=filters.per_page
     )
+    if page.number != filters.page:  # the search answers the last page for one past it
+        entries = []
     return PractitionerPage(
-        count=page.paginator.count,
-        page=page.number,
-        pages=page.paginator.num_pages,
-        per_page=filters.per_page,
+        **page_fields(count=page.paginator.count, page=filters.page, per_page=filters.per_page),
         results=[
             practitioner_out(e.practitioner, next_slot=e.next_slot, locations=e.locations)
             for e in entries

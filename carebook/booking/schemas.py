@@ -122,11 +122,23 @@ class AppointmentPage(Page):
     results: list[AppointmentOut]
 
 
+AppointmentSort = Literal["start", "-start", "updated_at", "-updated_at"]
+
+
 class AppointmentFilters(Schema):
     status: Appointment.Status | None = None
     start: ApiDateTime | None = Field(None, description="Starting at or after this instant.")
     end: ApiDateTime | None = Field(None, description="Starting before this instant.")
     practitioner_id: Id | None = None
+    updated_since: ApiDateTime | None = Field(
+        None,
+        description="Only those changed at or after this instant (ISO 8601 with its offset).",
+        examples=["2026-03-01T00:00:00+05:30"],
+    )
+    sort: AppointmentSort = Field(
+        "start",
+        description="`start` or `updated_at`; a leading `-` for newest first. Ties go by id.",
+    )
     page: int = Field(1, ge=1, le=100_000)
     per_page: int = Field(20, ge=1, le=100)
 

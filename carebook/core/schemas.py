@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 from typing import Annotated
 
+from django.core.paginator import Paginator
 from ninja import Field, Schema
 from ninja.errors import HttpError
 from pydantic import AfterValidator, AwareDatetime, PlainValidator, WithJsonSchema
@@ -101,9 +102,35 @@ class ValidationErrorOut(ErrorOut):
 
 class Page(Schema):
     count: int = Field(description="Matches over all pages.")
-    page: int
+    page: int = Field(description="The page asked for; past the last one, `results` is empty.")
     pages: int
     per_page: int
+
+
+def page_fields(*, count: int, page: int, per_page: int) -> dict:
+    """A Page's fields: `page` is the one asked for, even past the last."""
+    return {
+        "count": count,
+        "page": page,
+        "pages": max(1, -(-count // per_page)),
+        "per_page": per_page,
+    }
+
+
+def stable_order(sort: str) -> tuple[str, str]:
+    """The ordering for a `sort` value ("field" or "-field"): then by id the same way, so pages
+    never repeat or skip a row that ties."""
+    return sort, "-pk" if sort.startswith("-") else "pk"
+
+
+def paginate(items, *, page: int, per_page: int) -> tuple[dict, list]:
+    """One page of `items` (a queryset or list) and its Page fields. A page past the last is
+    empty, never the last page again, so a client reading until an empty page stops."""
+    paginator = Paginator(items, per_page)
+    fields = page_fields(count=paginator.count, page=page, per_page=per_page)
+    if page > paginator.num_pages:
+        return fields, []
+    return fields, list(paginator.page(page).object_list)
 
 
 class PersonOut(Schema):

@@ -60,9 +60,13 @@ class BirthDateField(forms.DateField):
 
 
 class LoginForm(forms.Form):
-    email = NormalisedEmailField(
-        label=_("Email"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    # An email, or a phone number its owner proved by SMS (`login.login_name`).
+    email = forms.CharField(
+        label=_("Email or phone"),
+        max_length=254,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}
+        ),
     )
     password = forms.CharField(
         label=_("Password"),

@@ -9,10 +9,11 @@ too, and the count is cleared only when the whole login succeeds.
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts import mfa, throttle
-from carebook.accounts.identity import email_normalise
+from carebook.accounts.identity import email_normalise, phone_to_e164
 from carebook.accounts.models import User
 from carebook.core.errors import DomainError
 from carebook.core.security_log import security_event
@@ -31,12 +32,31 @@ class LoginThrottled(DomainError):
 
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
-    default_message = _("That email and password do not match an active account.")
+    default_message = _("That email (or phone) and password do not match an active account.")
 
 
 class StepUpRefused(DomainError):
     code = "step_up_refused"
     default_message = _("That is not your password or a current code.")
+
+
+def login_name(typed: str) -> str:
+    """The email an account logs in with, from what was typed: an email, or a phone number
+    someone proved theirs by SMS (`phone_claim`: a walk-in may have no other name). A number
+    no account verified stays a number (E.164), so it is throttled like an unknown email."""
+    typed = (typed or "").strip()
+    if "@" in typed or sum(ch.isdigit() for ch in typed) < 6:
+        return email_normalise(typed)
+    try:
+        phone = phone_to_e164(typed, strict=False)
+    except ValidationError:
+        return email_normalise(typed)
+    email = (
+        User.objects.filter(phone=phone, phone_verified_at__isnull=False)
+        .values_list("email", flat=True)
+        .first()
+    )
+    return email or phone
 
 
 def _refuse_if_blocked(request, email: str) -> None:
@@ -52,9 +72,9 @@ def login_attempt(*, request, email: str, password: str) -> User:
     This is the first factor. When `mfa.mfa_applies(user)`, the login is not complete: the
     caller must then pass `second_factor_attempt` before letting the user in. Every failure is
     counted; a complete login clears the email's count. Raises LoginThrottled or
-    InvalidCredentials.
+    InvalidCredentials. `email` may be a verified phone number (`login_name`).
     """
-    email = email_normalise(email)
+    email = login_name(email)
     _refuse_if_blocked(request, email)
     user = authenticate(request, username=email, password=password)
     if user is None or not user.is_active:

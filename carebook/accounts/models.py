@@ -70,6 +70,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(
         _("email verified"), null=True, blank=True, default=timezone.now
     )
+    # Set when the person proved the phone is theirs (a code by SMS, `phone_claim`); then they
+    # may log in with it too. Cleared when the number changes.
+    phone_verified_at = models.DateTimeField(_("phone verified"), null=True, blank=True)
     # Bumped by `credentials.credentials_revoke`; a session stamped with an older value is over.
     session_epoch = models.PositiveIntegerField(_("session epoch"), default=0, editable=False)
 
@@ -90,6 +93,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(state="suspended", is_active=False)
                 | (~models.Q(state="suspended") & models.Q(is_active=True)),
                 name="user_active_matches_state",
+            ),
+            # A verified phone logs in: it names one account.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(phone_verified_at__isnull=False),
+                name="user_verified_phone_unique",
             ),
         ]
 
@@ -216,6 +225,36 @@ class RateLimitHit(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClaimCode(models.Model):
+    """A one-time code texted to a patient's phone to claim an account made at the front desk.
+
+    The code is never stored: it is derived from `nonce` under the site's secret key
+    (`phone_claim.code_for`), as Django's reset tokens are. Live until `expires_at`, `used_at`
+    or `MAX_TRIES` wrong tries; a newer code for the same account ends this one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="claim_codes")
+    phone = models.CharField(_("phone"), max_length=32)
+    nonce = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    MAX_TRIES = 5
+
+    class Meta:
+        verbose_name = _("claim code")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "-created_at"], name="claimcode_phone_created")]
+
+    def __str__(self):
+        return f"code for {self.phone} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_live(self, at) -> bool:
+        return self.used_at is None and self.attempts < self.MAX_TRIES and at < self.expires_at
 
 
 class ApiToken(models.Model):

@@ -82,8 +82,12 @@ def user_reactivate(*, user: User, by: User) -> User:
 def profile_update(
     *, user: User, full_name: str, phone: str, time_zone: str | None = None, **patient_fields
 ) -> User:
-    user.full_name, user.phone = full_name, phone
     fields = ["full_name", "phone"]
+    if phone != user.phone and user.phone_verified_at is not None:
+        # A new number is not proven (and no longer logs in) until its owner verifies it.
+        user.phone_verified_at = None
+        fields.append("phone_verified_at")
+    user.full_name, user.phone = full_name, phone
     if time_zone is not None:
         if time_zone and not is_valid_zone(time_zone):
             raise InvalidInput(_("%(zone)s is not a time zone.") % {"zone": time_zone})
@@ -98,8 +102,9 @@ def profile_update(
 @transaction.atomic
 def walk_in_patient_create(*, full_name: str, phone: str, email: str = "", by: User) -> User:
     """A patient the front desk registers at the counter with a name and a phone (an email if
-    they have one). No password: they claim the account later through "Forgot password" on the
-    email they gave (or one staff add). A phone that is already a patient's is refused."""
+    they have one). No password: they claim the account later with a code texted to that phone
+    (`phone_claim`) or through "Forgot password" on the email they gave (or one staff add). A
+    phone that is already a patient's is refused."""
     ensure_staff(by)
     full_name, email = full_name.strip(), email_normalise(email) if email.strip() else ""
     if not full_name or not phone:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from carebook.accounts import mfa_views, views
+from carebook.accounts import mfa_views, phone_claim_views, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -19,6 +19,8 @@ urlpatterns = [
         name="authenticator_remove",
     ),
     path("security/recovery-codes/", mfa_views.recovery_codes_new, name="recovery_codes_new"),
+    path("claim/", phone_claim_views.claim_phone, name="claim_phone"),
+    path("claim/code/", phone_claim_views.claim_code, name="claim_code"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -17,4 +17,5 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.CONTACT_MESSAGE_RECEIVED, services.notify_staff_contact_message)
         events.subscribe(events.STAFF_TASK_DONE, services.notify_staff_task_done)
         events.subscribe(events.CREDENTIALS_REVOKED, services.calendar_tokens_revoke_on_credentials)
+        events.subscribe(events.PHONE_CODE_ISSUED, services.claim_code_text)
         periodic.register(tasks.ensure_reaper_scheduled)

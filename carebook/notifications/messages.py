@@ -278,3 +278,18 @@ def for_reminder(reminder: Reminder) -> list[Outgoing]:
     a = reminder.appointment
     plan = _Plan(a.patient, "reminder", (EMAIL, SMS, IN_APP))
     return _render([plan], appointment=a, clinic=Clinic.current())
+
+
+CLAIM_CODE = "claim_code"  # Delivery.event of a code texted to claim an account
+
+
+def claim_code_sms(*, code: str, minutes: int) -> str:
+    """The text carrying a claim code (`accounts.phone_claim`); composed only when sent."""
+    return sms.fit(
+        # The code first: `fit` cuts the end of a long clinic name, never the code.
+        _(
+            "%(code)s is your code to claim your account at %(clinic)s. It works for "
+            "%(minutes)d minutes. Do not share it: the clinic never asks for it."
+        )
+        % {"clinic": Clinic.settings().name, "code": code, "minutes": minutes}
+    )

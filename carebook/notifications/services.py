@@ -19,7 +19,7 @@ from carebook.core.locking import lock
 from carebook.core.security_log import security_event
 from carebook.core.timeutils import now as utcnow
 from carebook.notifications import tasks
-from carebook.notifications.messages import NOTIFIED_ACTIONS
+from carebook.notifications.messages import CLAIM_CODE, NOTIFIED_ACTIONS, claim_code_sms
 from carebook.notifications.models import (
     CalendarFeedToken,
     Delivery,
@@ -93,6 +93,24 @@ def notify_staff_contact_message(*, message) -> None:
         link=_link("office:messages"),
         topic=CONTACT_TOPIC.format(pk=message.pk),
     )
+
+
+def claim_code_text(*, claim) -> None:
+    """Handler of `phone_code.issued`: queue the SMS carrying the code, in the caller's
+    transaction. The stored text hides the code; the task composes the real one as it sends."""
+    minutes = int((claim.expires_at - claim.created_at).total_seconds() // 60)
+    delivery, made = Delivery.objects.get_or_create(
+        key=f"{CLAIM_CODE}:{claim.pk}",
+        defaults={
+            "event": CLAIM_CODE,
+            "recipient": claim.user,
+            "channel": Delivery.Channel.SMS,
+            "to": claim.phone,
+            "body": claim_code_sms(code="######", minutes=minutes),
+        },
+    )
+    if made:
+        tasks.send_delivery.enqueue(delivery_id=delivery.pk)
 
 
 def notification_mark_read(*, notification: Notification, user: User) -> Notification:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django_tasks import TaskContext, task
 
+from carebook.accounts import phone_claim
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.core.periodic import keep_queued
 from carebook.core.tasks import max_attempts, retried
@@ -197,11 +198,26 @@ def _send_email(delivery: Delivery) -> None:
     message.send()
 
 
+class CodeNotLive(Exception):
+    """A claim code was used, replaced or expired before its SMS went: not worth sending."""
+
+
+def _sms_text(delivery: Delivery) -> str:
+    if delivery.event != messages.CLAIM_CODE:
+        return delivery.body
+    # The code is never stored (accounts.phone_claim): it is derived again as it is sent.
+    code = phone_claim.live_code(claim_id=int(delivery.key.rpartition(":")[2]))
+    if code is None:
+        raise CodeNotLive()
+    minutes = int(phone_claim.CODE_LIFETIME.total_seconds() // 60)
+    return messages.claim_code_sms(code=code, minutes=minutes)
+
+
 def _send(delivery: Delivery) -> None:
     if delivery.channel == Delivery.Channel.EMAIL:
         _send_email(delivery)
     elif delivery.channel == Delivery.Channel.SMS:
-        sms.send_sms(to=delivery.to, text=delivery.body)
+        sms.send_sms(to=delivery.to, text=_sms_text(delivery))
     else:
         raise ValueError(f"Cannot send on channel {delivery.channel!r}.")
 
@@ -235,6 +251,13 @@ def send_delivery(delivery_id: int, attempt: int = 1) -> str:
         return "already accepted (journal)"
     try:
         _send(delivery)
+    except CodeNotLive:
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=FAILED,
+            last_error="The code expired or was replaced before it went.",
+            claimed_until=None,
+        )
+        return "code no longer live"
     except Exception as exc:
         final = attempt >= max_attempts()
         Delivery.objects.filter(pk=delivery_id).update(

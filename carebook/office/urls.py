@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from carebook.office import views
 
@@ -31,4 +31,5 @@ urlpatterns = [
     path("security-log/", views.security_log, name="security_log"),
     path("reports/", views.reports, name="reports"),
     path("reports/<slug:kind>.csv", views.reports_export, name="reports_export"),
+    path("webhooks/", include("carebook.webhooks.urls")),
 ]

@@ -1,11 +1,13 @@
 """The one NinjaAPI of carebook, at /api/v1: auth, error mapping, and each app's router."""
 
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from carebook.accounts import api as accounts
 from carebook.accounts.api_auth import api_auth
 from carebook.api.errors import install_handlers
+from carebook.api.openapi import SERVERS, TAGS, parameter_examples
 from carebook.billing import api as billing
 from carebook.booking import api as booking
 from carebook.clinic import api as clinic
@@ -45,6 +47,9 @@ class CarebookAPI(NinjaAPI):
         router = OPERATION_ID_ROUTER[operation.tags[0]]
         return f"carebook_api_routers_{router}_{operation.view_func.__name__}"
 
+    def get_openapi_schema(self, **kwargs) -> OpenAPISchema:
+        return parameter_examples(super().get_openapi_schema(**kwargs))
+
 
 api = CarebookAPI(
     title="carebook API",
@@ -55,6 +60,8 @@ api = CarebookAPI(
     docs_url="/docs",
     docs_decorator=swagger_csp,
     openapi_url="/openapi.json",
+    servers=SERVERS,
+    openapi_extra={"tags": TAGS},
 )
 install_handlers(api)
 api.add_router("/auth", accounts.router)

@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,26 @@ def test_swagger_ui_is_served():
     response = Client().get("/api/v1/docs")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_the_document_is_valid_openapi(schema):
+    # Parameters once carried JSON Schema's `examples` list where OpenAPI wants a map.
+    validate(schema)
+    assert schema["openapi"].startswith("3.1")
+
+
+def test_parameter_examples_are_example_objects(schema):
+    found = 0
+    for _method, _path, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            if "examples" in parameter:
+                found += 1
+                assert all("value" in e for e in parameter["examples"].values()), parameter
+    assert found >= 5
+
+
+def test_servers_and_described_tags(schema):
+    assert schema["servers"] and all(server["url"] for server in schema["servers"])
+    described = {tag["name"]: tag.get("description") for tag in schema["tags"]}
+    used = {op["tags"][0] for _m, _p, op in operations(schema)}
+    assert used <= set(described) and all(described[name] for name in used)

@@ -1,21 +1,23 @@
 """The clinic's figures, counted on each location's local day.
 
-A visit at 23:30 in Bengaluru counts on that Bengaluru day, whatever the server's zone: the
-database converts each instant to its location's wall clock and groups (`_Local`).
+A visit at 23:30 in Bengaluru counts on that Bengaluru day, whatever the server's zone. The
+counts read the visits rollup (`VisitRollup`: per practitioner, local day and month); what it
+does not keep, the database works out from the appointments, converting each instant to its
+location's wall clock (`_Local`).
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, DateField, F, Func, IntegerField, QuerySet
+from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 
 from carebook.booking.models import Appointment
+from carebook.reports.measures import STATUSES, S
+from carebook.reports.models import VisitRollup
 from carebook.reports.periods import GROUPS
 
-S = Appointment.Status
-# The statuses a report counts (a hold is a few minutes of a payment in progress, not a visit).
-STATUSES = [S.REQUESTED, S.CONFIRMED, S.COMPLETED, S.CANCELLED, S.REJECTED, S.NO_SHOW, S.EXPIRED]
 # Visits that fill the waiting room: peak hours count these.
 ATTENDED = [S.CONFIRMED, S.COMPLETED]
 WIDEST_OFFSET = timedelta(hours=14)
@@ -136,15 +138,49 @@ def on_local_days(
     )
 
 
+def _month_after(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def rollup_span(start: date, end: date, *, by_day: bool = False) -> Q:
+    """The rollup rows that add up to local dates start..end: whole months from the month
+    rows (unless `by_day`), the days around them from the day rows."""
+    first = start if start.day == 1 else _month_after(start)
+    last = first
+    while _month_after(last) - timedelta(days=1) <= end:
+        last = _month_after(last)
+    days = Q(grain=VisitRollup.Grain.DAY)
+    if by_day or last == first:
+        return days & Q(day__gte=start, day__lte=end)
+    span = Q(grain=VisitRollup.Grain.MONTH, day__gte=first, day__lt=last)
+    if start < first:
+        span |= days & Q(day__gte=start, day__lt=first)
+    if end >= last:
+        span |= days & Q(day__gte=last, day__lte=end)
+    return span
+
+
+def rollup_for(
+    filters: ReportFilters, start: date, end: date, *, by_day: bool = False
+) -> QuerySet[VisitRollup]:
+    """The rollup rows of the visits `filters` choose on local dates start..end."""
+    return filtered_by_visit(
+        VisitRollup.objects.filter(rollup_span(start, end, by_day=by_day)), filters
+    )
+
+
+_ROLLUP_PERIOD = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}
+
+
 def appointment_counts(
     *, start: date, end: date, group_by: str, filters: ReportFilters
 ) -> dict[date, Counter]:
     """Appointments starting on local dates start..end, per period and status."""
     rows = (
-        on_local_days(appointments_for(filters), start, end)
-        .annotate(key=local_period(group_by))
+        rollup_for(filters, start, end, by_day=group_by != "month")
+        .annotate(key=_ROLLUP_PERIOD[group_by])
         .values("key", "status")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("visits"))
         .order_by()
     )
     out: dict[date, Counter] = defaultdict(Counter)

@@ -14,8 +14,8 @@ from django.db.models import Sum
 from carebook.booking.availability import default_durations
 from carebook.clinic.models import Practitioner
 from carebook.core.db import EpochSeconds
-from carebook.reports.selectors import ReportFilters, appointments_for, on_local_days, utc_bounds
-from carebook.reports.visits import KEPT
+from carebook.reports.measures import KEPT
+from carebook.reports.selectors import ReportFilters, rollup_for, utc_bounds
 from carebook.scheduling.engine import offered_seconds
 from carebook.scheduling.models import TimeOff
 from carebook.scheduling.selectors import windows_for
@@ -65,10 +65,10 @@ def utilisation(*, start: date, end: date, filters: ReportFilters) -> list[Diary
     ).values_list("practitioner_id", EpochSeconds("start"), EpochSeconds("end")):
         time_off[pid].append((s, e))
     booked = dict(
-        on_local_days(appointments_for(filters).filter(status__in=KEPT), start, end)
-        .filter(practitioner_id__in=list(names))
+        rollup_for(filters, start, end)
+        .filter(status__in=KEPT, practitioner_id__in=list(names))
         .values("practitioner_id")
-        .annotate(seconds=Sum(EpochSeconds("end") - EpochSeconds("start")))
+        .annotate(seconds=Sum("seconds"))
         .values_list("practitioner_id", "seconds")
         .order_by()
     )

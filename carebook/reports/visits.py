@@ -8,35 +8,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import (
-    Avg,
-    Case,
-    CharField,
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Sum
 
-from carebook.booking.models import AppointmentHistory
 from carebook.clinic.models import Location, Practitioner, Service, Specialty, VisitMode
-from carebook.core.db import EpochSeconds
+from carebook.reports.measures import CANCELLERS, DECISION_BANDS, KEPT, LEAD_BANDS, S
 from carebook.reports.selectors import (
     ReportFilters,
-    S,
     appointments_for,
-    filtered_by_visit,
     on_local_days,
+    rollup_for,
 )
-from carebook.scheduling.models import BookingRules
 
-# Visits that were kept on the diary: seen, or booked and missed.
-KEPT = [S.CONFIRMED, S.COMPLETED, S.NO_SHOW]
+__all__ = ["CANCELLERS", "DECISION_BANDS", "KEPT", "LEAD_BANDS"]  # the figures' vocabulary
 DIMENSIONS = {
     "practitioner": "practitioner_id",
     "specialty": "practitioner__specialties__slug",
@@ -44,29 +27,6 @@ DIMENSIONS = {
     "service": "service_id",
     "mode": "mode",
 }
-CANCELLERS = {
-    "patient": "Patient",
-    "practitioner": "Practitioner",
-    "clinic": "Clinic staff",
-    "system": "carebook (automatic)",
-    "moved": "Moved to another time",
-}
-# Upper bounds (seconds, exclusive) of the waiting-time bands, and their names.
-LEAD_BANDS = [
-    (86400, "same day or next"),
-    (3 * 86400, "2–3 days"),
-    (7 * 86400, "4–7 days"),
-    (14 * 86400, "8–14 days"),
-    (30 * 86400, "15–30 days"),
-    (None, "over 30 days"),
-]
-DECISION_BANDS = [
-    (3600, "within an hour"),
-    (4 * 3600, "1–4 hours"),
-    (86400, "4–24 hours"),
-    (3 * 86400, "1–3 days"),
-    (None, "over 3 days"),
-]
 
 
 def _label_of(dimension: str, keys) -> dict:
@@ -90,10 +50,7 @@ def breakdown(dimension: str, *, start: date, end: date, filters: ReportFilters)
     visit mode, busiest first. A practitioner with two specialties counts under both."""
     field = DIMENSIONS[dimension]
     rows = (
-        on_local_days(appointments_for(filters), start, end)
-        .values(field, "status")
-        .annotate(n=Count("id", distinct=dimension == "specialty"))
-        .order_by()
+        rollup_for(filters, start, end).values(field, "status").annotate(n=Sum("visits")).order_by()
     )
     counts: dict = {}
     for row in rows:
@@ -127,61 +84,23 @@ def patients(*, start: date, end: date, filters: ReportFilters) -> Patients:
     return Patients(seen=seen, new=new)
 
 
-def _cutoff_seconds():
-    default = BookingRules._meta.get_field("cancellation_cutoff_hours").default
-    return Coalesce(
-        F("appointment__practitioner__booking_rules__cancellation_cutoff_hours"), Value(default)
-    ) * Value(3600)
-
-
 def cancellations(*, start: date, end: date, filters: ReportFilters) -> tuple[Counter, Counter]:
     """Cancelled visits by who cancelled them (or moved: rescheduled), and how many of each
     came inside the practitioner's cancellation cut-off (late)."""
-    history = AppointmentHistory.objects.filter(to_status=S.CANCELLED)
     rows = (
-        on_local_days(
-            filtered_by_visit(history, filters, "appointment"),
-            start,
-            end,
-            instant="appointment__start",
-            time_zone="appointment__location__time_zone",
-        )
-        .alias(ahead=EpochSeconds("appointment__start") - EpochSeconds("at"))
-        .annotate(
-            who=Case(
-                When(action="reschedule", then=Value("moved")),
-                When(by__isnull=True, then=Value("system")),
-                When(by__role="staff", then=Value("clinic")),
-                When(by_id=F("appointment__practitioner__user_id"), then=Value("practitioner")),
-                When(by_id=F("appointment__patient_id"), then=Value("patient")),
-                default=Value("clinic"),
-                output_field=CharField(),
-            ),
-            late=Case(
-                When(Q(ahead__lt=_cutoff_seconds()), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        .values("who", "late")
-        .annotate(n=Count("id"))
+        rollup_for(filters, start, end)
+        .filter(status=S.CANCELLED)
+        .exclude(canceller="")
+        .values("canceller", "late")
+        .annotate(n=Sum("visits"))
         .order_by()
     )
     by_whom, late = Counter(), Counter()
     for row in rows:
-        by_whom[row["who"]] += row["n"]
+        by_whom[row["canceller"]] += row["n"]
         if row["late"]:
-            late[row["who"]] += row["n"]
+            late[row["canceller"]] += row["n"]
     return by_whom, late
-
-
-def _banded(bands):
-    """The index of the band the `waited` seconds fall in."""
-    return Case(
-        *[When(waited__lt=bound, then=Value(i)) for i, (bound, _) in enumerate(bands) if bound],
-        default=Value(len(bands) - 1),
-        output_field=IntegerField(),
-    )
 
 
 @dataclass(frozen=True)
@@ -191,38 +110,37 @@ class Waits:
     bands: list[tuple[str, int]]
 
 
-def _waits(qs, bands) -> Waits:
-    rows = qs.annotate(band=_banded(bands)).values("band").annotate(n=Count("id")).order_by()
-    per_band = Counter({row["band"]: row["n"] for row in rows})
-    average = qs.aggregate(avg=Avg("waited"))["avg"]
+def _waits(qs, *, prefix: str, count: str, seconds: str, bands) -> Waits:
+    names = [f"{prefix}_{i}" for i in range(len(bands))]
+    sums = qs.aggregate(n=Sum(count), seconds=Sum(seconds), **{name: Sum(name) for name in names})
+    n = sums["n"] or 0
     return Waits(
-        count=sum(per_band.values()),
-        average_seconds=None if average is None else float(average),
-        bands=[(name, per_band[i]) for i, (_, name) in enumerate(bands)],
+        count=n,
+        average_seconds=sums["seconds"] / n if n else None,
+        bands=[(label, sums[name] or 0) for name, (_, label) in zip(names, bands, strict=True)],
     )
 
 
 def lead_times(*, start: date, end: date, filters: ReportFilters) -> Waits:
     """How far ahead kept visits were booked: booking to start."""
-    qs = on_local_days(appointments_for(filters).filter(status__in=KEPT), start, end).annotate(
-        waited=EpochSeconds("start") - EpochSeconds("created_at")
+    return _waits(
+        rollup_for(filters, start, end).filter(status__in=KEPT),
+        prefix="lead",
+        count="visits",
+        seconds="lead_seconds",
+        bands=LEAD_BANDS,
     )
-    return _waits(qs, LEAD_BANDS)
 
 
 def decision_times(*, start: date, end: date, filters: ReportFilters) -> Waits:
     """How long requests waited for the practitioner's answer: request to confirm or reject."""
-    decisions = AppointmentHistory.objects.filter(
-        from_status=S.REQUESTED, to_status__in=[S.CONFIRMED, S.REJECTED]
+    return _waits(
+        rollup_for(filters, start, end),
+        prefix="decision",
+        count="decided",
+        seconds="decision_seconds",
+        bands=DECISION_BANDS,
     )
-    qs = on_local_days(
-        filtered_by_visit(decisions, filters, "appointment"),
-        start,
-        end,
-        instant="appointment__start",
-        time_zone="appointment__location__time_zone",
-    ).annotate(waited=EpochSeconds("at") - EpochSeconds("appointment__created_at"))
-    return _waits(qs, DECISION_BANDS)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from carebook.billing.tests.factories import RecordingGateway, paid_booking
 from carebook.booking.services import appointment_cancel, appointment_confirm
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.core.security_log import SecurityEvent
+from carebook.core.tests.tasks import run_worker
 from carebook.reports.exports import csv_safe
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def test_a_custom_period_shows_counts_money_and_peak_hours(client):
     cal = bookable_calendar()
     visit = book(cal, PatientFactory(), local_start(1, 9))
     appointment_confirm(appointment=visit, by=cal.practitioner.user)
+    run_worker()
     day = visit.start.astimezone(visit.location.tz).date()
     client.force_login(StaffFactory())
     response = client.get(
@@ -117,6 +119,7 @@ def test_the_page_answers_who_cancelled_who_is_new_and_how_full_the_diary_is(cli
     appointment_confirm(appointment=kept, by=cal.practitioner.user)
     dropped = book(cal, PatientFactory(), local_start(3, 10))
     appointment_cancel(appointment=dropped, by=dropped.patient)
+    run_worker()
     day = kept.start.astimezone(kept.location.tz).date()
     client.force_login(StaffFactory())
     response = client.get(

@@ -25,6 +25,7 @@ from carebook.clinic.tests.factories import (
     ServiceFactory,
     SpecialtyFactory,
 )
+from carebook.core.tests.tasks import run_worker
 from carebook.scheduling.models import AvailabilityWindow, BookingRules, TimeOff
 from carebook.scheduling.tests.factories import TimeOffFactory, WindowFactory
 
@@ -705,6 +706,7 @@ def test_my_figures_count_only_my_visits(doc, cal):
     book(cal, ist(10, 11), status=S.CANCELLED)
     theirs = other_calendar()
     book(theirs, ist(10, 10), status=S.COMPLETED)
+    run_worker()
     response = doc.get("/practice/figures/", {"period": "month", "group_by": "week"})
     assert response.status_code == 200
     report = response.context["report"]

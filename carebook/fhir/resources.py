@@ -16,6 +16,9 @@ from carebook.clinic.models import Location, Practitioner, Service, Specialty, V
 from carebook.core.timeutils import zone
 
 SERVICE_SYSTEM = "urn:carebook:service"
+PRACTITIONER_SYSTEM = "urn:carebook:practitioner"
+REGISTRATION_SYSTEM = "urn:carebook:registration"
+PATIENT_SYSTEM = "urn:carebook:patient"
 SPECIALTY_SYSTEM = "urn:carebook:specialty"
 VISIT_MODE_SYSTEM = "urn:carebook:visit-mode"
 LANGUAGE_SYSTEM = "urn:ietf:bcp:47"
@@ -23,9 +26,11 @@ TIMEZONE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/timezone"
 PROPOSED_PREFIX = "proposed-"
 
 S = Appointment.Status
+# A request is booked: its time is kept, as IHE ITI-117 expects of a successful $book; the
+# practitioner's participation (needs-action until they confirm) says it awaits their answer.
 APPOINTMENT_STATUS = {
     S.HELD: "pending",
-    S.REQUESTED: "proposed",
+    S.REQUESTED: "booked",
     S.CONFIRMED: "booked",
     S.REJECTED: "cancelled",
     S.CANCELLED: "cancelled",
@@ -131,9 +136,16 @@ def practitioner_resource(practitioner: Practitioner) -> dict:
     name = {"use": "official", "text": practitioner.display_name}
     if practitioner.title:
         name["prefix"] = [practitioner.title]
+    identifiers = [{"system": PRACTITIONER_SYSTEM, "value": str(practitioner.pk)}]
+    if practitioner.registration_number:
+        registration = {"system": REGISTRATION_SYSTEM, "value": practitioner.registration_number}
+        if practitioner.registration_council:
+            registration["assigner"] = {"display": practitioner.registration_council}
+        identifiers.append(registration)
     resource = {
         "resourceType": "Practitioner",
         "id": str(practitioner.pk),
+        "identifier": identifiers,
         "active": True,
         "name": [name],
     }
@@ -241,7 +253,10 @@ def appointment_resource(appointment: Appointment, *, cancel_reason: str = "") -
     resource = {
         "resourceType": "Appointment",
         "id": str(appointment.pk),
-        "meta": {"lastUpdated": instant(appointment.updated_at)},
+        "meta": {
+            "versionId": str(appointment.version),
+            "lastUpdated": instant(appointment.updated_at),
+        },
         "status": fhir_status,
     }
     if cancelled and cancel_reason:
@@ -291,6 +306,37 @@ def appointment_resource(appointment: Appointment, *, cancel_reason: str = "") -
     return resource
 
 
+def patient_resource(patient, profile=None) -> dict:
+    """A patient (a user with the patient role) and what their profile says of them."""
+    resource = {
+        "resourceType": "Patient",
+        "id": str(patient.pk),
+        "identifier": [{"system": PATIENT_SYSTEM, "value": str(patient.pk)}],
+        "active": patient.is_active,
+        "name": [{"text": patient.full_name}],
+    }
+    telecom = []
+    if patient.has_mailbox:
+        telecom.append({"system": "email", "value": patient.email})
+    if patient.phone:
+        telecom.append({"system": "phone", "value": patient.phone})
+    if telecom:
+        resource["telecom"] = telecom
+    if profile is not None:
+        gender = PATIENT_GENDER.get(profile.gender)
+        if gender:
+            resource["gender"] = gender
+        if profile.date_of_birth:
+            resource["birthDate"] = profile.date_of_birth.isoformat()
+        if profile.address:
+            resource["address"] = [{"text": profile.address}]
+    return resource
+
+
+# FHIR's administrative genders; "prefer not to say" is left out rather than called unknown.
+PATIENT_GENDER = {"female": "female", "male": "male", "other": "other"}
+
+
 def proposed_appointment_resource(
     key: SlotKey,
     *,
@@ -299,8 +345,10 @@ def proposed_appointment_resource(
     location: Location,
     service: Service,
     patient=None,
+    requested: tuple[datetime, datetime] | None = None,
 ) -> dict:
-    """A free slot offered by $find, as a proposed Appointment that $hold or $book accept."""
+    """A free slot offered by $find, as a proposed Appointment that $hold or $book accept;
+    `requested` is the period searched (IHE's requestedPeriod)."""
     participants = []
     if patient is not None:
         participants.append(
@@ -322,7 +370,7 @@ def proposed_appointment_resource(
             "status": "needs-action",
         },
     ]
-    return {
+    resource = {
         "resourceType": "Appointment",
         "id": PROPOSED_PREFIX + key.id,
         "status": "proposed",
@@ -333,3 +381,8 @@ def proposed_appointment_resource(
         "slot": [{"reference": f"Slot/{key.id}"}],
         "participant": participants,
     }
+    if requested is not None:
+        resource["requestedPeriod"] = [
+            {"start": instant(requested[0]), "end": instant(requested[1])}
+        ]
+    return resource

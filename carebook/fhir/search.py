@@ -135,8 +135,10 @@ def bundle(
     total: int,
     count: int,
     page: int,
+    issues: list[dict] | None = None,
 ) -> dict:
-    """A searchset Bundle holding one page of `resources` (already sliced), with its links."""
+    """A searchset Bundle holding one page of `resources` (already sliced), with its links, and
+    an OperationOutcome entry (search mode `outcome`) saying what was ignored or limited."""
     base = base_url(request)
 
     def url(page_number: int) -> str:
@@ -152,16 +154,32 @@ def bundle(
         links.append({"relation": "next", "url": url(page + 1)})
     links.append({"relation": "last", "url": url(last)})
     result = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
-    if resources:  # FHIR JSON never has an empty array
-        result["entry"] = [
-            {
-                "fullUrl": f"{base}{r['resourceType']}/{r['id']}",
-                "resource": r,
-                "search": {"mode": "match"},
-            }
-            for r in resources
-        ]
+    found = [
+        {
+            "fullUrl": f"{base}{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "search": {"mode": "match"},
+        }
+        for r in resources
+    ]
+    if issues:
+        found.append(outcome_entry(issues))
+    if found:  # FHIR JSON never has an empty array
+        result["entry"] = found
     return result
+
+
+def outcome_entry(issues: list[dict]) -> dict:
+    return {
+        "resource": {"resourceType": "OperationOutcome", "issue": issues},
+        "search": {"mode": "outcome"},
+    }
+
+
+def strict(request: HttpRequest) -> bool:
+    """Whether the caller asked (Prefer: handling=strict) for unknown parameters to fail."""
+    prefer = request.headers.get("Prefer", "")
+    return any(p.strip().lower() == "handling=strict" for p in prefer.split(","))
 
 
 def page_slice(items: list, count: int, page: int) -> list:

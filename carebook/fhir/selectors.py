@@ -2,16 +2,20 @@
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.query import ModelIterable
 
-from carebook.accounts.models import User
+from carebook.accounts.models import PatientProfile, User
 from carebook.booking.availability import appointments_keeping_time, slots_free_many
 from carebook.booking.models import Appointment, AppointmentHistory
-from carebook.booking.selectors import appointment_visible_to
+from carebook.booking.selectors import appointment_visible_to, patients_of_practitioner
 from carebook.clinic.models import Location, Practitioner, Service
-from carebook.clinic.selectors import practitioners_bookable
-from carebook.fhir.resources import SlotKey
+from carebook.clinic.selectors import clinician_in_good_standing, practitioners_bookable
+from carebook.core.access_log import AccessLog, access_log_record_reads
+from carebook.core.timeutils import zone
+from carebook.fhir.resources import PRACTITIONER_SYSTEM, REGISTRATION_SYSTEM, SlotKey
 from carebook.scheduling.models import AvailabilityWindow
+from carebook.scheduling.selectors import windows_and_rules_for
 
 
 def practitioners_listed() -> QuerySet[Practitioner]:
@@ -33,6 +37,26 @@ def locations_listed() -> QuerySet[Location]:
     return Location.objects.order_by("pk")
 
 
+def practitioner_ids_identified(identifiers: list[tuple[str, str]]) -> list[int]:
+    """Bookable practitioners named by (system, value) identifiers: carebook's own id, or a
+    registration number; another system names nobody here."""
+    ids = {int(v) for sys, v in identifiers if sys == PRACTITIONER_SYSTEM and v.isdigit()}
+    numbers = {v for sys, v in identifiers if sys == REGISTRATION_SYSTEM and v}
+    wanted = Q(pk__in=[i for i in ids if i < 10**18])
+    if numbers:
+        wanted |= Q(registration_number__in=numbers)
+    return list(practitioners_bookable().filter(wanted).values_list("pk", flat=True))
+
+
+def location_ids_matching(texts: list[str]) -> list[int]:
+    """Open locations whose name, city or address holds any of `texts` (a FHIR string search
+    over the address: a city, a part of the street, a name)."""
+    wanted = Q(pk__in=[])
+    for text in texts:
+        wanted |= Q(name__icontains=text) | Q(city__istartswith=text) | Q(address__icontains=text)
+    return list(Location.objects.filter(wanted, is_active=True).values_list("pk", flat=True))
+
+
 def schedule_pairs(
     *, practitioner_ids: list[int] | None = None, location_ids: list[int] | None = None
 ) -> list[tuple[int, int]]:
@@ -45,6 +69,73 @@ def schedule_pairs(
     if location_ids is not None:
         qs = qs.filter(location_id__in=location_ids)
     return sorted(set(qs.values_list("practitioner_id", "location_id")))
+
+
+class PatientsReadQuerySet(QuerySet):
+    """Patients whose profiles are logged as read by `reader` through FHIR when fetched."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._reader, self._path = None, ""
+
+    def read_by(self, user: User, *, path: str) -> "PatientsReadQuerySet":
+        clone = self._chain()
+        clone._reader, clone._path = user, path
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._reader, clone._path = self._reader, self._path
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self._reader is not None and self._iterable_class is ModelIterable:
+            access_log_record_reads(
+                by=self._reader,
+                what=AccessLog.What.PATIENT_PROFILE,
+                reads=[(p.pk, getattr(patient_profile(p), "pk", None)) for p in self._result_cache],
+                door=AccessLog.Door.FHIR,
+                path=self._path,
+            )
+
+
+def patients_for_fhir(user: User | None, *, path: str = "") -> QuerySet[User]:
+    """Patients `user` may read, in id order: staff every patient, a practitioner in good
+    standing those who booked with them, a patient themself. Reads by others are logged."""
+    qs = (
+        PatientsReadQuerySet(model=User)
+        .read_by(user, path=path)
+        .filter(role=User.Role.PATIENT)
+        .select_related("patient_profile")
+        .order_by("pk")
+    )
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_staff:
+        return qs if clinician_in_good_standing(user) else qs.none()
+    if user.is_practitioner:
+        if not clinician_in_good_standing(user):
+            return qs.none()
+        return qs.filter(pk__in=patients_of_practitioner(user=user).values("pk"))
+    if user.is_patient:
+        return qs.filter(pk=user.pk)
+    return qs.none()
+
+
+def patient_profile(patient: User) -> PatientProfile | None:
+    try:
+        return patient.patient_profile
+    except PatientProfile.DoesNotExist:
+        return None
+
+
+def appointment_version(pk: int) -> int | None:
+    """The appointment's version now, its row locked until the caller's transaction ends."""
+    return (
+        Appointment.objects.select_for_update().filter(pk=pk).values_list("version", flat=True)
+    ).first()
 
 
 def appointments_for_fhir(user: User, *, path: str = "") -> QuerySet[Appointment]:
@@ -134,15 +225,32 @@ def free_slots(
     }
 
 
-def slot_is_busy(key: SlotKey, *, now: datetime) -> Appointment | None:
-    """The appointment that keeps the slot `key` names at `now`, if any."""
+def slot_on_grid(key: SlotKey, *, minutes: int) -> bool:
+    """Whether `key` starts on a step of one of the practitioner's windows at its location and
+    fits in it: a time the engine offers when nothing else is booked (so an id we may have
+    issued), whatever the packing of the visits around it."""
+    windows, rules = windows_and_rules_for([key.practitioner_id])
+    step = timedelta(minutes=max(rules[key.practitioner_id].step_minutes, 1)) if windows else None
+    for window in windows.get(key.practitioner_id, []):
+        if window.location_id != key.location_id:
+            continue
+        wall = key.start.astimezone(zone(window.time_zone)).replace(tzinfo=None)
+        opens = datetime.combine(wall.date(), window.start)
+        if (
+            window.applies_on(wall.date())
+            and opens <= wall
+            and wall + timedelta(minutes=minutes) <= datetime.combine(wall.date(), window.end)
+            and (wall - opens) % step == timedelta(0)
+        ):
+            return True
+    return False
+
+
+def slot_is_busy(key: SlotKey, *, end: datetime, now: datetime) -> bool:
+    """Whether an appointment keeps the practitioner busy during the slot `key` names at `now`:
+    one at this slot, or any other visit (any service, any location) whose time covers it."""
     return (
         appointments_keeping_time(now=now)
-        .filter(
-            practitioner_id=key.practitioner_id,
-            location_id=key.location_id,
-            service_id=key.service_id,
-            start=key.start,
-        )
-        .first()
+        .filter(practitioner_id=key.practitioner_id, hold_start__lt=end, hold_end__gt=key.start)
+        .exists()
     )

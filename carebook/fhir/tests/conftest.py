@@ -70,4 +70,23 @@ def fhir(response, status: int = 200) -> dict:
 
 
 def entries(bundle: dict) -> list[dict]:
-    return [e["resource"] for e in bundle.get("entry", [])]
+    """The matches of a searchset (not its OperationOutcome entry)."""
+    return [e["resource"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+
+
+def outcome_entry(bundle: dict) -> dict | None:
+    """The OperationOutcome entry of a searchset, if any."""
+    found = [e["resource"] for e in bundle.get("entry", []) if e["search"]["mode"] == "outcome"]
+    return found[0] if found else None
+
+
+def failure(response, status: int) -> dict:
+    """The OperationOutcome of a refused request: the body, or (IHE $hold and $book) a Bundle's
+    only entry, severity fatal."""
+    body = fhir(response, status)
+    if body["resourceType"] == "Bundle":
+        assert [e["search"]["mode"] for e in body["entry"]] == ["outcome"], body
+        body = body["entry"][0]["resource"]
+        assert {i["severity"] for i in body["issue"]} == {"fatal"}
+    assert body["resourceType"] == "OperationOutcome"
+    return body

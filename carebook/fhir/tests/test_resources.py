@@ -23,7 +23,7 @@ def test_every_carebook_status_maps_into_the_official_value_sets():
 def test_the_status_mapping_is_the_agreed_one():
     assert APPOINTMENT_STATUS == {
         "held": "pending",
-        "requested": "proposed",
+        "requested": "booked",
         "confirmed": "booked",
         "rejected": "cancelled",
         "cancelled": "cancelled",

@@ -10,7 +10,7 @@ from carebook.booking.models import Appointment
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.tests.factories import PractitionerFactory, ServiceFactory, SpecialtyFactory
 from carebook.core.models import IdempotencyRecord
-from carebook.fhir.tests.conftest import entries, fhir
+from carebook.fhir.tests.conftest import entries, failure, fhir
 from carebook.scheduling.selectors import DEFAULT_RULES
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,8 @@ def test_capability_statement_lists_what_we_serve():
     assert "application/fhir+json" in body["format"]
     served = {r["type"]: r for r in body["rest"][0]["resource"]}
     assert set(served) == {
-        "Practitioner", "PractitionerRole", "Location", "Schedule", "Slot", "Appointment",
+        "Practitioner", "PractitionerRole", "Location", "Patient", "Schedule", "Slot",
+        "Appointment",
     }  # fmt: skip
     appointment = served["Appointment"]
     assert {i["code"] for i in appointment["interaction"]} == {
@@ -225,7 +226,8 @@ def test_create_from_a_slot_reference_books_proposed_or_booked(world):
     )
     body = fhir(created, 201)
     assert created["Location"].endswith(f"/fhir/R4/Appointment/{body['id']}")
-    assert body["status"] == "proposed"  # requested: waiting for the practitioner
+    assert body["status"] == "booked"  # requested: the practitioner has yet to answer
+    assert body["participant"][1]["status"] == "needs-action"
     assert body["start"] == start.isoformat() and body["minutesDuration"] == 30
     appointment = Appointment.objects.get(pk=body["id"])
     assert (appointment.patient, appointment.reason) == (world.patient, "Cough")
@@ -341,8 +343,8 @@ def test_appointment_search_by_patient_practitioner_date_and_status(world):
     ) == [mine.pk]
     assert ids(patient=world.patient.pk, date=f"ge{local_start(4).date()}") == [later.pk]
     assert ids(patient=world.patient.pk, date=str(local_start(3).date())) == [mine.pk]
-    assert ids(patient=world.patient.pk, status="proposed") == [mine.pk, later.pk]
-    assert ids(patient=world.patient.pk, status="booked") == []
+    assert ids(patient=world.patient.pk, status="booked") == [mine.pk, later.pk]
+    assert ids(patient=world.patient.pk, status="proposed") == []
     # A patient asking for someone else's gets nothing, not an error.
     assert [
         r["id"]
@@ -377,7 +379,11 @@ def test_update_to_another_status_or_id_is_refused(world):
     client = world.client("practitioner")
     resource = fhir(client.get(f"/fhir/R4/Appointment/{appointment.pk}"))
     body = fhir(
-        put(client, f"Appointment/{appointment.pk}", {**resource, "status": "fulfilled"}), 422
+        put(client, f"Appointment/{appointment.pk}", {**resource, "status": "fulfilled"}), 409
+    )
+    assert body["issue"][0]["code"] == "business-rule"  # a request is not yet a visit
+    body = fhir(
+        put(client, f"Appointment/{appointment.pk}", {**resource, "status": "waitlist"}), 422
     )
     assert body["issue"][0]["code"] == "business-rule"
     fhir(put(client, f"Appointment/{appointment.pk}", {**resource, "id": "999"}), 400)
@@ -453,7 +459,7 @@ def test_find_hold_book_journey(world):
         "Appointment/$book",
         parameters(appointment_reference=f"Appointment/{choice['id']}"),
     )
-    assert fhir(taken, 409)["issue"][0]["code"] == "conflict"
+    assert failure(taken, 409)["issue"][0]["code"] == "conflict"
 
     booked = entries(
         fhir(
@@ -464,7 +470,7 @@ def test_find_hold_book_journey(world):
             )
         )
     )[0]
-    assert booked["id"] == held["id"] and booked["status"] == "proposed"
+    assert booked["id"] == held["id"] and booked["status"] == "booked"
     assert Appointment.objects.get(pk=held["id"]).status == S.REQUESTED
 
 
@@ -482,11 +488,11 @@ def test_book_a_proposed_appointment_directly_and_twice_is_409(world):
     )
     proposal = entries(found)[0]
     first = fhir(post(client, "Appointment/$book", parameters(appointment=proposal)))
-    assert entries(first)[0]["status"] == "proposed"
+    assert entries(first)[0]["status"] == "booked"
     again = post(
         world.client("other_patient"), "Appointment/$book", parameters(appointment=proposal)
     )
-    assert fhir(again, 409)["issue"][0]["code"] == "conflict"
+    assert failure(again, 409)["issue"][0]["code"] == "conflict"
 
 
 def test_find_by_specialty_and_location(world):
@@ -537,11 +543,11 @@ def test_an_expired_hold_frees_the_slot(world, settings):
     other = post(
         world.client("other_patient"), "Appointment/$book", parameters(appointment=proposal)
     )
-    assert entries(fhir(other))[0]["status"] == "proposed"
+    assert entries(fhir(other))[0]["status"] == "booked"
     late = post(
         client, "Appointment/$book", parameters(appointment_reference=f"Appointment/{held['id']}")
     )
-    assert fhir(late, 409)["resourceType"] == "OperationOutcome"
+    failure(late, 409)
 
 
 def test_hold_needs_an_appointment_and_auth(world):
@@ -585,7 +591,7 @@ def test_session_writes_need_csrf_on_fhir_too(world):
     client.force_login(world.patient)
     assert client.get("/fhir/R4/Appointment").status_code == 200
     refused = client.post("/fhir/R4/Appointment/$hold", "{}", content_type=FHIR)
-    assert fhir(refused, 403)["issue"][0]["code"] == "forbidden"
+    assert failure(refused, 403)["issue"][0]["code"] == "forbidden"
 
 
 def test_an_unknown_patient_is_403_for_a_patient(world):

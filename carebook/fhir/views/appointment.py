@@ -1,15 +1,18 @@
-"""Appointment: search, read, create (book), and update (only to cancel)."""
+"""Appointment: search, read, create (book), and update (cancel, answer, finish, move)."""
+
+import re
 
 from django.http import HttpRequest, HttpResponse
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
-from carebook.booking.services import appointment_cancel
+from carebook.core.idempotency import HEADER as IDEMPOTENCY_HEADER
+from carebook.core.transactions import request_transaction
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError, fhir_response
-from carebook.fhir.search import date_range, reference_ids, tokens
-from carebook.fhir.selectors import appointments_for_fhir, cancel_reason
+from carebook.fhir.search import date_range, reference_ids, split, tokens
+from carebook.fhir.selectors import appointment_version, appointments_for_fhir, cancel_reason
 from carebook.fhir.views.common import (
     Search,
     default_tz,
@@ -21,6 +24,21 @@ from carebook.fhir.views.common import (
     write,
 )
 from carebook.fhir.views.target import target_from_resource
+from carebook.fhir.views.update import appointment_change
+
+APPOINTMENT_PARAMS = (
+    "_id",
+    "patient",
+    "practitioner",
+    "location",
+    "date",
+    "status",
+    "_lastUpdated",
+    "_sort",
+)
+# _sort keys and the ordering each asks for (a leading "-" reverses it).
+SORTS = {"date": ("start", "pk"), "_lastUpdated": ("updated_at", "pk")}
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 def appointment_as_resource(appointment: Appointment) -> dict:
@@ -32,11 +50,27 @@ def appointment_out(user: User, pk: int) -> dict:
     return appointment_as_resource(appointments_for_fhir(user).get(pk=pk))
 
 
+def etag(resource: dict) -> dict[str, str]:
+    return {"ETag": f'W/"{resource["meta"]["versionId"]}"'}
+
+
+def _ordering(search: Search) -> list[str]:
+    keys = split(search.params.getlist("_sort"), name="_sort")
+    order: list[str] = []
+    for key in keys:
+        fields = SORTS.get(key.removeprefix("-"))
+        if fields is None:
+            search.fail_or_note(f"_sort by {key} is not supported; by date or _lastUpdated.")
+            continue
+        order += [f"-{f}" if key.startswith("-") else f for f in fields]
+    return order or ["start", "pk"]
+
+
 @fhir_endpoint("GET", "POST", auth=True)
 def appointment_type(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _create(request)
-    search = Search(request)
+    search = Search(request, APPOINTMENT_PARAMS)
     params = search.params
     qs = with_ids(appointments_for_fhir(request.fhir_user, path=request.path), params)
     for name, kind, field in (
@@ -47,11 +81,12 @@ def appointment_type(request: HttpRequest) -> HttpResponse:
         values = reference_ids(params.getlist(name), kind, name=name)
         if values:
             qs = qs.filter(**{field: values})
-    lo, hi = date_range(params.getlist("date"), default_tz(), name="date")
-    if lo is not None:
-        qs = qs.filter(start__gte=lo)
-    if hi is not None:
-        qs = qs.filter(start__lt=hi)
+    for name, field in (("date", "start"), ("_lastUpdated", "updated_at")):
+        lo, hi = date_range(params.getlist(name), default_tz(), name=name)
+        if lo is not None:
+            qs = qs.filter(**{f"{field}__gte": lo})
+        if hi is not None:
+            qs = qs.filter(**{f"{field}__lt": hi})
     statuses = tokens(params.getlist("status"), name="status")
     if statuses:
         qs = qs.filter(
@@ -59,8 +94,8 @@ def appointment_type(request: HttpRequest) -> HttpResponse:
         )
     return search.rows(
         "Appointment",
-        search.kept("_id", "patient", "practitioner", "location", "date", "status"),
-        qs.order_by("start", "pk"),
+        search.kept(*APPOINTMENT_PARAMS),
+        qs.order_by(*_ordering(search)),
         lambda page: [appointment_as_resource(a) for a in page],
     )
 
@@ -76,30 +111,45 @@ def _create(request: HttpRequest) -> HttpResponse:
     return write(request, work)
 
 
+def _expected_version(request: HttpRequest) -> int | None:
+    value = request.headers.get("If-Match")
+    if value is None:
+        return None
+    match = _ETAG.match(value.strip())
+    if match is None:
+        raise FhirError(400, "invalid", 'If-Match must be an ETag such as W/"3".')
+    return int(match[1])
+
+
 @fhir_endpoint("GET", "PUT", auth=True)
 def appointment_instance(request: HttpRequest, pk: str) -> HttpResponse:
     user = request.fhir_user
     appointment = one(appointments_for_fhir(user, path=request.path), "Appointment", pk)
     if request.method == "GET":
-        return fhir_response(appointment_as_resource(appointment))
+        resource = appointment_as_resource(appointment)
+        return fhir_response(resource, headers=etag(resource))
     data = json_body(request)
+    expected = _expected_version(request)
 
-    def work() -> tuple[int, dict]:
+    def change() -> tuple[int, dict]:
         wanted = parse(FhirAppointment, data)
         if wanted.id != pk:
             raise FhirError(400, "invalid", "The body's id must match the URL.", ["Appointment.id"])
-        current = res.APPOINTMENT_STATUS[appointment.status]
-        if wanted.status == current:
-            return 200, appointment_out(user, appointment.pk)
-        if wanted.status != "cancelled":
+        if expected is not None and expected != appointment_version(appointment.pk):
             raise FhirError(
-                422,
-                "business-rule",
-                "An update can only cancel an appointment (status: cancelled).",
-                ["Appointment.status"],
+                412,
+                "conflict",
+                f"Appointment/{pk} has changed since version {expected}; read it again.",
             )
-        reason = wanted.cancelationReason.text if wanted.cancelationReason else ""
-        appointment_cancel(appointment=appointment, by=user, reason=reason or "")
-        return 200, appointment_out(user, appointment.pk)
+        current = appointment_out(user, appointment.pk)
+        result = appointment_change(appointment=appointment, current=current, wanted=data, by=user)
+        return (200 if result.pk == appointment.pk else 201), appointment_out(user, result.pk)
+
+    def work() -> tuple[int, dict]:
+        if request.headers.get(IDEMPOTENCY_HEADER) is not None:
+            return change()  # run_once holds the transaction already
+        # One transaction, so the version compared is the version changed.
+        with request_transaction():
+            return change()
 
     return write(request, work)

@@ -17,7 +17,15 @@ from carebook.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from carebook.core.idempotency import REPLAYED_HEADER, run_once
 from carebook.core.limits import max_schedules, max_slot_days
 from carebook.fhir.responses import FhirError, error_answer, fhir_response, outcome, render_fhir
-from carebook.fhir.search import base_url, bundle, page_slice, paging, split
+from carebook.fhir.search import (
+    base_url,
+    bundle,
+    outcome_entry,
+    page_slice,
+    paging,
+    split,
+    strict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,17 +35,35 @@ DEFAULT_SPAN = timedelta(days=7)
 # Calls in, answers out ---------------------------------------------------------------------------
 
 
-def error_response(exc: Exception) -> HttpResponse:
+def error_response(exc: Exception, shape: Callable[[dict], dict] | None = None) -> HttpResponse:
     answer = error_answer(exc)
     if answer is None:
         logger.exception("Unhandled FHIR error", exc_info=exc)
         answer = 500, outcome("exception", "Something went wrong on our side."), {}
     status, body, headers = answer
-    return fhir_response(body, status, headers)
+    return fhir_response(shape(body) if shape else body, status, headers)
 
 
-def fhir_endpoint(*methods: str, auth: bool = False):
-    """Answer only `methods`, find the caller (401 if `auth` and there is none), never raise."""
+def fatal(body: dict) -> dict:
+    """An OperationOutcome as IHE ITI Scheduling answers a failed operation: severity fatal."""
+    return {**body, "issue": [{**issue, "severity": "fatal"} for issue in body["issue"]]}
+
+
+def fatal_in_bundle(body: dict) -> dict:
+    """A failed $hold or $book as ITI-116/117 answer it: a Bundle of only the OperationOutcome."""
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": 0,
+        "entry": [outcome_entry(fatal(body)["issue"])],
+    }
+
+
+def fhir_endpoint(*methods: str, auth: bool = False, errors: Callable[[dict], dict] | None = None):
+    """Answer only `methods`, find the caller (401 if `auth` and there is none), never raise.
+
+    `errors` reshapes the OperationOutcome of a failure (IHE operations answer theirs their way).
+    """
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt  # bearer requests carry no cookie; session writes are checked in request_user
@@ -46,23 +72,48 @@ def fhir_endpoint(*methods: str, auth: bool = False):
             try:
                 if request.method not in methods:
                     response = error_response(
-                        FhirError(405, "not-supported", f"{request.method} is not supported here.")
+                        FhirError(405, "not-supported", f"{request.method} is not supported here."),
+                        errors,
                     )
                     response["Allow"] = ", ".join(methods)
                     return response
                 if any("\x00" in v for _, values in request.GET.lists() for v in values):
                     raise FhirError(400, "invalid", "Parameters must not contain NUL characters.")
+                negotiate(request)
                 user = request_user(request)
                 if auth and user is None:
                     raise FhirError(401, "login", "Send a valid bearer token (or log in).")
                 request.fhir_user = user
                 return view(request, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - every failure becomes an OperationOutcome
-                return error_response(exc)
+                return error_response(exc, errors)
 
         return wrapper
 
     return decorate
+
+
+JSON_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
+JSON_FORMATS = {"json", "text/json", *JSON_TYPES}
+
+
+def negotiate(request: HttpRequest) -> None:
+    """406 unless the caller takes FHIR JSON (`_format` first, then Accept); 415 for a body in
+    anything else. XML is not served."""
+    wanted = request.GET.get("_format")
+    if wanted is not None:
+        if wanted.split(";")[0].strip().lower() not in JSON_FORMATS:
+            raise FhirError(406, "not-supported", "Only FHIR JSON is served here (_format=json).")
+    elif request.headers.get("Accept") and not any(request.accepts(t) for t in JSON_TYPES):
+        raise FhirError(406, "not-supported", "Only application/fhir+json is served here.")
+    if (
+        request.method in ("POST", "PUT", "PATCH")
+        and request.headers.get("Content-Length", "0") != "0"
+    ):
+        if request.content_type and request.content_type.lower() not in JSON_TYPES:
+            raise FhirError(
+                415, "not-supported", "Send the body as application/fhir+json; XML is not read."
+            )
 
 
 # Parsing a resource with the R4B models costs about 25 us a value: a body of more values than any
@@ -114,8 +165,13 @@ def parse(model, data: dict):
         raise FhirError(400, "structure", f"Not a valid {model.__name__}: {first}", where) from exc
 
 
-def write(request: HttpRequest, work: Callable[[], tuple[int, dict]]) -> HttpResponse:
-    """Run a change, honouring Idempotency-Key; failures are answered (and replayed) too."""
+def write(
+    request: HttpRequest,
+    work: Callable[[], tuple[int, dict]],
+    errors: Callable[[dict], dict] | None = None,
+) -> HttpResponse:
+    """Run a change, honouring Idempotency-Key; failures are answered (and replayed) too,
+    shaped by `errors` if given."""
 
     def guarded() -> tuple[int, dict]:
         try:
@@ -124,7 +180,7 @@ def write(request: HttpRequest, work: Callable[[], tuple[int, dict]]) -> HttpRes
             answer = error_answer(exc)
             if answer is None:
                 raise
-            return answer[0], answer[1]
+            return answer[0], errors(answer[1]) if errors else answer[1]
 
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
@@ -136,6 +192,8 @@ def write(request: HttpRequest, work: Callable[[], tuple[int, dict]]) -> HttpRes
         )
         body = json.loads(text)
     headers = {REPLAYED_HEADER: "true"} if replayed else {}
+    if body.get("resourceType") == "Appointment" and "versionId" in body.get("meta", {}):
+        headers["ETag"] = f'W/"{body["meta"]["versionId"]}"'
     if status == 201 and body.get("resourceType") == "Appointment":
         headers["Location"] = f"{base_url(request)}Appointment/{body['id']}"
     return fhir_response(text, status, headers)
@@ -188,12 +246,30 @@ def built(page: list[Build]) -> list[dict]:
 
 
 def time_span(
-    lo: datetime | None, hi: datetime | None, now: datetime, *, name: str
+    lo: datetime | None,
+    hi: datetime | None,
+    now: datetime,
+    *,
+    name: str,
+    search: "Search | None" = None,
+    until: str = "",
 ) -> tuple[datetime, datetime]:
-    """[lo, hi) with the defaults filled in (from now, a week); 400 when too long to compute."""
+    """[lo, hi) with the defaults filled in (from now, a week); 400 when too long to compute.
+
+    A default end is a limit the caller did not ask for: `search` is told, naming how to ask
+    for more (`until`, e.g. "start=lt...").
+    """
     lo = lo or now
-    hi = hi or lo + DEFAULT_SPAN
     days = max_slot_days()
+    if hi is None:
+        hi = lo + DEFAULT_SPAN
+        if search is not None:
+            search.note(
+                f"Only {DEFAULT_SPAN.days} days were searched, from {lo.isoformat()} to "
+                f"{hi.isoformat()}; give {until or name} for another end (at most {days} days).",
+                "informational",
+                "information",
+            )
     if hi - lo > timedelta(days=days):
         raise FhirError(400, "too-costly", f"Ask for at most {days} days at a time.", [name])
     return lo, hi
@@ -212,13 +288,36 @@ def few_schedules(pairs: list[tuple[int, int]], *, narrow: str) -> list[tuple[in
     return pairs
 
 
-class Search:
-    """One searchset: its parameters and the page asked for (read first, so bad paging wins)."""
+# Understood by every search: paging, and _format (negotiated before the view runs).
+CONTROL = ("_count", "_page", "_format")
 
-    def __init__(self, request: HttpRequest, params=None):
+
+class Search:
+    """One searchset: its parameters and the page asked for (read first, so bad paging wins).
+
+    `declared` names the parameters this search understands (with a modifier where one is
+    supported, e.g. "practitioner:identifier"). Others are refused under
+    `Prefer: handling=strict`, else ignored: left out of the links, and said so in an
+    OperationOutcome entry, as are limits the server applied on its own (`note`).
+    """
+
+    def __init__(self, request: HttpRequest, declared: tuple[str, ...], params=None):
         self.request = request
         self.params = request.GET if params is None else params
         self.count, self.page = paging(self.params)
+        self.issues: list[dict] = []
+        unknown = sorted(n for n in self.params.keys() if n not in declared and n not in CONTROL)
+        if unknown:
+            self.fail_or_note(f"Not supported here: {', '.join(unknown)} (see /metadata).", unknown)
+
+    def fail_or_note(self, text: str, expression: list[str] | None = None) -> None:
+        """400 under `Prefer: handling=strict`; else go on, saying what was ignored."""
+        if strict(self.request):
+            raise FhirError(400, "not-supported", text, expression)
+        self.note(f"Ignored. {text}", "not-supported")
+
+    def note(self, text: str, code: str = "informational", severity: str = "warning") -> None:
+        self.issues.append({"severity": severity, "code": code, "diagnostics": text})
 
     def kept(self, *names: str) -> dict[str, list[str]]:
         """The search parameters we understood, to repeat in the Bundle's paging links."""
@@ -256,5 +355,6 @@ class Search:
                 total=total,
                 count=self.count,
                 page=self.page,
+                issues=self.issues,
             )
         )

@@ -7,10 +7,12 @@ from carebook.fhir.responses import fhir_response
 from carebook.fhir.selectors import locations_listed
 from carebook.fhir.views.common import Search, fhir_endpoint, one, with_ids
 
+LOCATION_PARAMS = ("_id", "name", "address-city")
+
 
 @fhir_endpoint("GET")
 def location_search(request: HttpRequest) -> HttpResponse:
-    search = Search(request)
+    search = Search(request, LOCATION_PARAMS)
     params = search.params
     qs = with_ids(locations_listed(), params)
     for name in params.getlist("name"):
@@ -19,7 +21,7 @@ def location_search(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(city__istartswith=city.strip())
     return search.rows(
         "Location",
-        search.kept("_id", "name", "address-city"),
+        search.kept(*LOCATION_PARAMS),
         qs,
         lambda page: [res.location_resource(loc) for loc in page],
     )

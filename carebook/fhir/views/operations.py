@@ -1,4 +1,5 @@
-"""IHE scheduling operations on Appointment: $find free times, $hold one, $book it."""
+"""IHE ITI Scheduling on Appointment: $find free times (ITI-115), $hold one (ITI-116), $book it
+(ITI-117), with IHE's parameter names; carebook's shorter names are kept as aliases."""
 
 from collections.abc import Callable
 from functools import partial
@@ -12,17 +13,26 @@ from carebook.booking.lookups import proposal_patient
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book_held
 from carebook.clinic.selectors import locations_by_id
+from carebook.core.errors import SlotUnavailable
 from carebook.core.limits import TooManyValues, capped, max_params
 from carebook.core.timeutils import now as utcnow
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError
-from carebook.fhir.search import bundle, date_range, reference_ids, tokens
-from carebook.fhir.selectors import appointments_for_fhir, practitioners_listed, schedule_pairs
+from carebook.fhir.search import bundle, date_range, reference_ids, split, tokens
+from carebook.fhir.selectors import (
+    appointments_for_fhir,
+    location_ids_matching,
+    practitioner_ids_identified,
+    practitioners_listed,
+    schedule_pairs,
+)
 from carebook.fhir.views.appointment import appointment_out
 from carebook.fhir.views.common import (
     Search,
     built,
     default_tz,
+    fatal,
+    fatal_in_bundle,
     few_schedules,
     fhir_endpoint,
     in_time_order,
@@ -34,25 +44,43 @@ from carebook.fhir.views.common import (
 )
 from carebook.fhir.views.slot import offered
 from carebook.fhir.views.target import Target, target_from_key, target_from_resource
+from carebook.fhir.views.update import appointment_change
 
-FIND_PARAMS = ("start", "end", "practitioner", "specialty", "location", "service-type", "patient")
+# IHE's names, then carebook's aliases. A reference given as an identifier (a Parameters
+# valueReference.identifier, or GET practitioner:identifier=system|value) is "<name>:identifier".
+FIND_PARAMS = (
+    "start",
+    "end",
+    "specialty",
+    "visit-type",
+    "practitioner",
+    "practitioner:identifier",
+    "location-reference",
+    "location-string",
+    "patient-reference",
+    "service-type",
+    "location",
+    "patient",
+)
+HOLD_PARAMS = ("appointment-reference", "appointment-resource", "appointment", "patient")
+BOOK_PARAMS = (*HOLD_PARAMS, "comment")
 
 
 def _operation_params(request: HttpRequest) -> dict[str, list]:
     """Operation inputs by name: from the query (GET) or a Parameters body (POST).
 
-    A bare Appointment body counts as the `appointment` parameter.
+    A bare Appointment body counts as the `appointment-resource` parameter.
     """
     if request.method == "GET":
         return _few({k: request.GET.getlist(k) for k in request.GET})
     data = json_body(request)
     if data.get("resourceType") == "Appointment":
-        return {"appointment": [parse(FhirAppointment, data)]}
+        return {"appointment-resource": [parse(FhirAppointment, data)]}
     if data.get("resourceType") != "Parameters":
         raise FhirError(400, "structure", "Send a Parameters resource.")
     out: dict[str, list] = {}
     for param in parse(Parameters, data).parameter or []:
-        value = param.resource
+        name, value = param.name, param.resource
         if value is None:
             for attr in (
                 "valueString",
@@ -66,12 +94,18 @@ def _operation_params(request: HttpRequest) -> dict[str, list]:
                 value = getattr(param, attr, None)
                 if value is not None:
                     break
-        if value is None and param.valueReference is not None:
-            value = param.valueReference.reference
+        reference = param.valueReference
+        if value is None and reference is not None:
+            if reference.reference:
+                value = reference.reference
+            elif reference.identifier is not None:
+                name = f"{param.name}:identifier"
+                value = f"{reference.identifier.system or ''}|{reference.identifier.value or ''}"
         if value is None and param.valueCoding is not None:
-            value = param.valueCoding.code
+            coding = param.valueCoding
+            value = f"{coding.system}|{coding.code}" if coding.system else coding.code
         if value is not None:
-            out.setdefault(param.name, []).append(
+            out.setdefault(name, []).append(
                 value.isoformat() if hasattr(value, "isoformat") else value
             )
     return _few(out)
@@ -90,15 +124,16 @@ def _few(params: dict[str, list]) -> dict[str, list]:
         raise FhirError(400, "too-costly", str(exc), [exc.name]) from exc
 
 
-def _strings(params: dict[str, list], name: str) -> list[str]:
-    values = params.get(name, [])
+def _strings(params: dict[str, list], *names: str) -> list[str]:
+    """The values of `names` (an IHE name and its aliases), all simple values."""
+    values = [v for name in names for v in params.get(name, [])]
     if not all(isinstance(v, str) for v in values):
-        raise FhirError(400, "invalid", f"{name} must be a simple value.", [name])
+        raise FhirError(400, "invalid", f"{names[0]} must be a simple value.", [names[0]])
     return values
 
 
 class _QueryLike:
-    """Enough of a QueryDict for `paging` over operation parameters."""
+    """Enough of a QueryDict for `Search` over operation parameters."""
 
     def __init__(self, params: dict[str, list]):
         self.params = params
@@ -107,15 +142,50 @@ class _QueryLike:
         values = self.params.get(name)
         return str(values[0]) if values else default
 
+    def getlist(self, name) -> list:
+        return list(self.params.get(name, []))
+
+    def keys(self):
+        return self.params.keys()
+
 
 # $find -------------------------------------------------------------------------------------------
 
 
-@fhir_endpoint("GET", "POST")
+def _practitioners_named(params: dict[str, list], search: Search) -> list[int] | None:
+    """Practitioner ids named by reference or identifier (any of them); None if none named."""
+    refs = _strings(params, "practitioner")
+    identified = _strings(params, "practitioner:identifier")
+    if not refs and not identified:
+        return None
+    ids = reference_ids(refs, "Practitioner", name="practitioner")
+    pairs = [item.partition("|")[::2] for item in split(identified, name="practitioner")]
+    known = practitioner_ids_identified(pairs)
+    if identified and not known:
+        search.note(
+            "No practitioner here has the identifier given (we know urn:carebook:practitioner "
+            "and urn:carebook:registration).",
+            "not-found",
+        )
+    return list(dict.fromkeys(ids + known))
+
+
+def _locations_named(params: dict[str, list]) -> list[int] | None:
+    refs = _strings(params, "location-reference", "location")
+    texts = [t.strip() for t in _strings(params, "location-string") if t.strip()]
+    if not refs and not texts:
+        return None
+    ids = reference_ids(refs, "Location", name="location-reference")
+    if texts:
+        ids += location_ids_matching(split(texts, name="location-string"))
+    return list(dict.fromkeys(ids))
+
+
+@fhir_endpoint("GET", "POST", errors=fatal)
 def appointment_find(request: HttpRequest) -> HttpResponse:
-    """$find: free slots as proposed Appointments, for practitioners, specialty, location, time."""
+    """$find (ITI-115): free slots as proposed Appointments; every criterion given narrows."""
     params = _operation_params(request)
-    search = Search(request, _QueryLike(params))
+    search = Search(request, FIND_PARAMS, _QueryLike(params))
     now = utcnow()
     tz = default_tz()
     start_values, end_values = _strings(params, "start"), _strings(params, "end")
@@ -124,28 +194,35 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
     if end_values:
         # An end date includes that whole day; an end time is exact.
         hi = date_range([f"le{end_values[0]}"], tz, name="end")[1]
-    lo, hi = time_span(lo, hi, now, name="end")
+    lo, hi = time_span(lo, hi, now, name="end", search=search)
     qs = practitioners_listed()
-    practitioner_ids = reference_ids(
-        _strings(params, "practitioner"), "Practitioner", name="practitioner"
-    )
-    if practitioner_ids:
+    practitioner_ids = _practitioners_named(params, search)
+    if practitioner_ids is not None:
         qs = qs.filter(pk__in=practitioner_ids)
     specialties = tokens(
         _strings(params, "specialty"), name="specialty", system=res.SPECIALTY_SYSTEM
     )
     if specialties:
         qs = qs.filter(specialties__slug__in=specialties).distinct()
-    location_ids = reference_ids(_strings(params, "location"), "Location", name="location")
-    codes = tokens(_strings(params, "service-type"), name="service-type", system=res.SERVICE_SYSTEM)
-    patient_ids = reference_ids(_strings(params, "patient"), "Patient", name="patient")
+    location_ids = _locations_named(params)
+    codes = tokens(
+        _strings(params, "visit-type", "service-type"),
+        name="visit-type",
+        system=res.SERVICE_SYSTEM,
+    )
+    patient_ids = reference_ids(
+        _strings(params, "patient-reference", "patient"), "Patient", name="patient-reference"
+    )
+    if len(patient_ids) > 1:
+        raise FhirError(
+            400, "not-supported", "Group appointments (several patients) are not offered here."
+        )
     patient = proposal_patient(
         by=request.fhir_user, patient_id=patient_ids[0] if patient_ids else None
     )
     pairs = few_schedules(
         schedule_pairs(
-            practitioner_ids=list(qs.values_list("pk", flat=True)),
-            location_ids=location_ids or None,
+            practitioner_ids=list(qs.values_list("pk", flat=True)), location_ids=location_ids
         ),
         narrow="narrow it by practitioner, specialty or location",
     )
@@ -166,6 +243,7 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
                 location=location,
                 service=service,
                 patient=patient,
+                requested=(lo, hi),
             )
             found.append((key.start, key.id, build))
     links = {
@@ -177,12 +255,17 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
 # $hold and $book ---------------------------------------------------------------------------------
 
 
+def _resource(params: dict[str, list]) -> FhirAppointment | None:
+    values = params.get("appointment-resource", []) + params.get("appointment", [])
+    resources = [v for v in values if isinstance(v, FhirAppointment)]
+    if values and len(resources) != len(values):
+        raise FhirError(400, "invalid", "appointment-resource must be an Appointment resource.")
+    return resources[0] if resources else None
+
+
 def _chosen(params: dict[str, list]) -> tuple[FhirAppointment | None, str | None, int | None]:
     """(appointment resource, id it refers to, patient id) from $hold/$book parameters."""
-    resources = [v for v in params.get("appointment", []) if isinstance(v, FhirAppointment)]
-    if params.get("appointment") and not resources:
-        raise FhirError(400, "invalid", "appointment must be an Appointment resource.")
-    appointment = resources[0] if resources else None
+    appointment = _resource(params)
     refs = _strings(params, "appointment-reference")
     ref_id = (
         refs[0].rstrip("/").rsplit("/", 1)[-1]
@@ -192,7 +275,7 @@ def _chosen(params: dict[str, list]) -> tuple[FhirAppointment | None, str | None
     patients = reference_ids(_strings(params, "patient"), "Patient", name="patient")
     if appointment is None and ref_id is None:
         raise FhirError(
-            400, "required", "Give an appointment (resource) or an appointment-reference."
+            400, "required", "Give an appointment-reference (or an appointment-resource)."
         )
     return appointment, ref_id, patients[0] if patients else None
 
@@ -214,16 +297,17 @@ def _target(
     return target_from_resource(appointment, patient_id=patient_id)
 
 
-Act = Callable[[User, FhirAppointment | None, str | None, int | None], Appointment]
+Act = Callable[[User, dict[str, list]], Appointment]
 
 
-def _operation(request: HttpRequest, act: Act) -> HttpResponse:
-    """Run `act` on the chosen appointment once; answer it as a one-entry Bundle."""
+def _operation(request: HttpRequest, params: dict, declared: tuple, act: Act) -> HttpResponse:
+    """Run `act` once; answer the appointment as a one-entry Bundle (ITI-116/117), with an
+    OperationOutcome entry saying what was ignored."""
     user = request.fhir_user
-    params = _operation_params(request)
+    search = Search(request, declared, _QueryLike(params))
 
     def work() -> tuple[int, dict]:
-        appointment = act(user, *_chosen(params))
+        appointment = act(user, params)
         result = bundle(
             request,
             path="Appointment",
@@ -232,32 +316,63 @@ def _operation(request: HttpRequest, act: Act) -> HttpResponse:
             total=1,
             count=1,
             page=1,
+            issues=search.issues,
         )
         return 200, result
 
-    return write(request, work)
+    return write(request, work, fatal_in_bundle)
 
 
-def _hold(user: User, appointment, ref_id: str | None, patient_id: int | None) -> Appointment:
+def _hold(user: User, params: dict[str, list]) -> Appointment:
+    appointment, ref_id, patient_id = _chosen(params)
     if ref_id and ref_id.isdigit():
         raise FhirError(409, "business-rule", "That appointment exists already; $book it.")
-    return _target(appointment, ref_id, patient_id).book(user, hold=True)
+    try:
+        return _target(appointment, ref_id, patient_id).book(user, hold=True)
+    except SlotUnavailable as exc:
+        # ITI-116: an appointment that can no longer be held is answered not-found.
+        raise FhirError(409, "not-found", exc.message) from exc
 
 
-def _book(user: User, appointment, ref_id: str | None, patient_id: int | None) -> Appointment:
+def _book(user: User, params: dict[str, list]) -> Appointment:
+    appointment, ref_id, patient_id = _chosen(params)
+    comment = next(iter(_strings(params, "comment")), "")
     if ref_id and ref_id.isdigit():
-        held = one(appointments_for_fhir(user), "Appointment", ref_id)
-        return appointment_book_held(appointment=held, by=user)
+        existing = one(appointments_for_fhir(user), "Appointment", ref_id)
+        if appointment is None:
+            return appointment_book_held(appointment=existing, by=user)
+        return _change(user, existing, appointment, comment)
+    if appointment is not None and appointment.status not in ("pending", "proposed"):
+        raise FhirError(
+            422,
+            "business-rule",
+            "A new appointment is booked with status pending.",
+            ["Appointment.status"],
+        )
+    if comment and appointment is not None and not appointment.comment:
+        appointment.comment = comment
     return _target(appointment, ref_id, patient_id).book(user)
 
 
-@fhir_endpoint("POST", auth=True)
+def _change(user: User, existing: Appointment, wanted: FhirAppointment, comment: str):
+    """ITI-117 on an existing appointment: book a hold, modify (booked) or cancel it."""
+    data = wanted.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if data.get("status") == "pending":
+        data["status"] = "booked"  # the hold itself, sent back to be booked
+    if data.get("status") == "cancelled" and comment and "cancelationReason" not in data:
+        data["cancelationReason"] = {"text": comment}
+    current = appointment_out(user, existing.pk)
+    return appointment_change(appointment=existing, current=current, wanted=data, by=user)
+
+
+@fhir_endpoint("POST", auth=True, errors=fatal_in_bundle)
 def appointment_hold_op(request: HttpRequest) -> HttpResponse:
-    """$hold: keep a proposed appointment's slot for a few minutes (status pending)."""
-    return _operation(request, _hold)
+    """$hold (ITI-116): keep a proposed appointment's slot for a few minutes (status pending)."""
+    return _operation(request, _operation_params(request), HOLD_PARAMS, _hold)
 
 
-@fhir_endpoint("POST", auth=True)
+@fhir_endpoint("POST", auth=True, errors=fatal_in_bundle)
 def appointment_book_op(request: HttpRequest) -> HttpResponse:
-    """$book: book a held (pending) appointment, or a proposed one directly; 409 if taken."""
-    return _operation(request, _book)
+    """$book (ITI-117): book a held or proposed appointment (booked), or modify or cancel a
+    booked one (appointment-resource); an appointment no longer free is 409."""
+    return _operation(request, _operation_params(request), BOOK_PARAMS, _book)

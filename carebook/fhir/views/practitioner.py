@@ -11,10 +11,13 @@ from carebook.fhir.search import reference_ids, tokens
 from carebook.fhir.selectors import practitioners_listed
 from carebook.fhir.views.common import Search, fhir_endpoint, one, with_ids
 
+PRACTITIONER_PARAMS = ("_id", "name", "specialty")
+ROLE_PARAMS = ("_id", "practitioner", "specialty", "location")
 
-def _practitioners(params) -> QuerySet[Practitioner]:
+
+def _practitioners(params, *, by_name: bool = True) -> QuerySet[Practitioner]:
     qs = with_ids(practitioners_listed(), params)
-    for name in params.getlist("name"):
+    for name in params.getlist("name") if by_name else []:
         qs = qs.filter(user__full_name__icontains=name.strip())
     specialties = tokens(params.getlist("specialty"), name="specialty", system=res.SPECIALTY_SYSTEM)
     if specialties:
@@ -29,10 +32,10 @@ def _roles(practitioners: list[Practitioner]) -> list[dict]:
 
 @fhir_endpoint("GET")
 def practitioner_search(request: HttpRequest) -> HttpResponse:
-    search = Search(request)
+    search = Search(request, PRACTITIONER_PARAMS)
     return search.rows(
         "Practitioner",
-        search.kept("_id", "name", "specialty"),
+        search.kept(*PRACTITIONER_PARAMS),
         _practitioners(search.params),
         lambda page: [res.practitioner_resource(p) for p in page],
     )
@@ -45,9 +48,9 @@ def practitioner_read(request: HttpRequest, pk: str) -> HttpResponse:
 
 @fhir_endpoint("GET")
 def practitioner_role_search(request: HttpRequest) -> HttpResponse:
-    search = Search(request)
+    search = Search(request, ROLE_PARAMS)
     params = search.params
-    qs = _practitioners(params)
+    qs = _practitioners(params, by_name=False)
     practitioner_ids = reference_ids(
         params.getlist("practitioner"), "Practitioner", name="practitioner"
     )
@@ -56,9 +59,7 @@ def practitioner_role_search(request: HttpRequest) -> HttpResponse:
     location_ids = reference_ids(params.getlist("location"), "Location", name="location")
     if location_ids:
         qs = qs.filter(windows__location_id__in=location_ids).distinct()
-    return search.rows(
-        "PractitionerRole", search.kept("_id", "practitioner", "specialty", "location"), qs, _roles
-    )
+    return search.rows("PractitionerRole", search.kept(*ROLE_PARAMS), qs, _roles)
 
 
 @fhir_endpoint("GET")

@@ -26,9 +26,12 @@ def _schedules(pairs: list[tuple[int, int]], now: datetime) -> list[dict]:
     ]
 
 
+SCHEDULE_PARAMS = ("_id", "actor")
+
+
 @fhir_endpoint("GET")
 def schedule_search(request: HttpRequest) -> HttpResponse:
-    search = Search(request)
+    search = Search(request, SCHEDULE_PARAMS)
     params = search.params
     practitioner_ids, location_ids = [], []
     for item in split(params.getlist("actor"), name="actor"):
@@ -44,7 +47,7 @@ def schedule_search(request: HttpRequest) -> HttpResponse:
         ids = set(split(wanted, name="_id"))
         pairs = [p for p in pairs if res.schedule_id(*p) in ids]
     return search.items(
-        "Schedule", search.kept("_id", "actor"), pairs, lambda page: _schedules(page, utcnow())
+        "Schedule", search.kept(*SCHEDULE_PARAMS), pairs, lambda page: _schedules(page, utcnow())
     )
 
 

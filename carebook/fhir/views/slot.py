@@ -19,6 +19,7 @@ from carebook.fhir.selectors import (
     practitioners_listed,
     schedule_pairs,
     slot_is_busy,
+    slot_on_grid,
 )
 from carebook.fhir.views.common import (
     Build,
@@ -79,17 +80,29 @@ def _schedules_wanted(params) -> list[tuple[int, int]]:
     return few_schedules([p for p in known if p in wanted], narrow="ask for fewer")
 
 
+SLOT_PARAMS = ("_id", "schedule", "start", "status", "service-type")
+
+
 @fhir_endpoint("GET")
 def slot_search(request: HttpRequest) -> HttpResponse:
-    search = Search(request)
+    search = Search(request, SLOT_PARAMS)
     params = search.params
     now = utcnow()
+    statuses = set(tokens(params.getlist("status"), name="status")) or {"free", "busy"}
+    codes = tokens(params.getlist("service-type"), name="service-type", system=res.SERVICE_SYSTEM)
+    links = search.kept(*SLOT_PARAMS)
+    if params.getlist("_id"):
+        return search.items("Slot", links, _slots_named(params, statuses, codes, now))
     pairs = _schedules_wanted(params)
     locations = locations_by_id(loc for _, loc in pairs)
     tz = locations[pairs[0][1]].tz if len(pairs) == 1 else default_tz()
-    lo, hi = time_span(*date_range(params.getlist("start"), tz, name="start"), now, name="start")
-    statuses = set(tokens(params.getlist("status"), name="status")) or {"free", "busy"}
-    codes = tokens(params.getlist("service-type"), name="service-type", system=res.SERVICE_SYSTEM)
+    lo, hi = time_span(
+        *date_range(params.getlist("start"), tz, name="start"),
+        now,
+        name="start",
+        search=search,
+        until="start=lt<date>",
+    )
     practitioners = {p.pk: p for p in practitioners_listed().filter(pk__in={p for p, _ in pairs})}
     found: list[tuple[datetime, str, Build]] = []
     free = {}
@@ -137,20 +150,34 @@ def slot_search(request: HttpRequest) -> HttpResponse:
                     time_zone=location.time_zone,
                 )
                 found.append((key.start, key.id, build))
-    return search.items(
-        "Slot",
-        search.kept("schedule", "start", "status", "service-type"),
-        in_time_order(found),
-        built,
-    )
+    return search.items("Slot", links, in_time_order(found), built)
 
 
-@fhir_endpoint("GET")
-def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
-    key = res.SlotKey.parse(pk)
-    if key is None:
-        raise not_found("Slot", pk)
-    now = utcnow()
+def _slots_named(params, statuses: set[str], codes: list[str], now: datetime) -> list[dict]:
+    """The Slots `_id` names as they stand now, narrowed by the other parameters given."""
+    keys = [res.SlotKey.parse(v) for v in split(params.getlist("_id"), name="_id")]
+    schedules = {
+        item.rsplit("Schedule/", 1)[-1]
+        for item in split(params.getlist("schedule"), name="schedule")
+    }
+    lo, hi = date_range(params.getlist("start"), default_tz(), name="start")
+    found = []
+    for key in sorted({k for k in keys if k is not None}, key=lambda k: (k.start, k.id)):
+        if schedules and key.schedule_id not in schedules:
+            continue
+        if codes and str(key.service_id) not in codes:
+            continue
+        if (lo and key.start < lo) or (hi and key.start >= hi):
+            continue
+        slot = slot_now(key, now)
+        if slot is not None and slot["status"] in statuses:
+            found.append(slot)
+    return found
+
+
+def slot_now(key: res.SlotKey, now: datetime) -> dict | None:
+    """The Slot `key` names as it stands at `now`: free if the engine offers it, busy if a
+    visit (of any service) keeps its time; None if it is neither, or not ours."""
     practitioner = practitioners_listed().filter(pk=key.practitioner_id).first()
     location = locations_listed().filter(pk=key.location_id, is_active=True).first()
     service = (
@@ -159,7 +186,7 @@ def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
         else None
     )
     if practitioner is None or location is None or service is None:
-        raise not_found("Slot", pk)
+        return None
     free = offered(
         [(practitioner, location)],
         [str(service.pk)],
@@ -170,12 +197,21 @@ def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
     if free:
         status, end = "free", free[0][1]
     else:
-        busy = slot_is_busy(key, now=now)
-        if busy is None:
-            raise not_found("Slot", pk)
-        status, end = "busy", busy.end
-    return fhir_response(
-        res.slot_resource(
-            key, end=end, status=status, service=service, time_zone=location.time_zone
-        )
+        end = key.start + timedelta(minutes=service.duration_minutes)
+        if not slot_on_grid(key, minutes=service.duration_minutes) or not slot_is_busy(
+            key, end=end, now=now
+        ):
+            return None
+        status = "busy"
+    return res.slot_resource(
+        key, end=end, status=status, service=service, time_zone=location.time_zone
     )
+
+
+@fhir_endpoint("GET")
+def slot_read(request: HttpRequest, pk: str) -> HttpResponse:
+    key = res.SlotKey.parse(pk)
+    slot = slot_now(key, utcnow()) if key is not None else None
+    if slot is None:
+        raise not_found("Slot", pk)
+    return fhir_response(slot)

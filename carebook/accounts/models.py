@@ -106,6 +106,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.full_name} <{self.email}>"
 
     @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._phone_loaded = user.__dict__.get("phone")
+        return user
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "phone" in fields:
+            self._phone_loaded = self.phone
+
+    def save(self, *args, **kwargs):
+        # A verified phone logs in, so a new number, changed at any door, must be proven again.
+        loaded = getattr(self, "_phone_loaded", None)
+        if self.phone_verified_at is not None and loaded is not None and self.phone != loaded:
+            self.phone_verified_at = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "phone_verified_at"}
+        super().save(*args, **kwargs)
+        self._phone_loaded = self.phone
+
+    @classmethod
     def normalize_username(cls, username):
         return email_normalise(username) if isinstance(username, str) else username
 

@@ -82,12 +82,17 @@ def user_reactivate(*, user: User, by: User) -> User:
 def profile_update(
     *, user: User, full_name: str, phone: str, time_zone: str | None = None, **patient_fields
 ) -> User:
-    fields = ["full_name", "phone"]
-    if phone != user.phone and user.phone_verified_at is not None:
-        # A new number is not proven (and no longer logs in) until its owner verifies it.
-        user.phone_verified_at = None
-        fields.append("phone_verified_at")
+    before = User.objects.get(pk=user.pk)  # the form may have changed `user` already
+    if phone != before.phone and before.phone_verified_at is not None and not before.has_mailbox:
+        # A new number would not be verified, and this account has no other name to log in by.
+        raise InvalidInput(
+            _(
+                "Your phone number is how you log in, so it cannot be changed here. The clinic's "
+                "front desk can add your email first; then you can change it."
+            )
+        )
     user.full_name, user.phone = full_name, phone
+    fields = ["full_name", "phone"]
     if time_zone is not None:
         if time_zone and not is_valid_zone(time_zone):
             raise InvalidInput(_("%(zone)s is not a time zone.") % {"zone": time_zone})

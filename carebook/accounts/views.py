@@ -16,6 +16,7 @@ from carebook.accounts.forms import (
     ProfileForm,
 )
 from carebook.accounts.models import PatientProfile, User
+from carebook.core.errors import DomainError
 from carebook.core.timeutils import now as utcnow
 
 
@@ -123,15 +124,19 @@ def profile(request):
         else None
     )
     if request.method == "POST" and form.is_valid() and (extra is None or extra.is_valid()):
-        services.profile_update(
-            user=user,
-            full_name=form.cleaned_data["full_name"],
-            phone=form.cleaned_data["phone"],
-            time_zone=form.cleaned_data["time_zone"],
-            **(extra.cleaned_data if extra else {}),
-        )
-        messages.success(request, _("Your profile is saved."))
-        return redirect("profile")
+        try:
+            services.profile_update(
+                user=user,
+                full_name=form.cleaned_data["full_name"],
+                phone=form.cleaned_data["phone"],
+                time_zone=form.cleaned_data["time_zone"],
+                **(extra.cleaned_data if extra else {}),
+            )
+        except DomainError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            messages.success(request, _("Your profile is saved."))
+            return redirect("profile")
     return render(
         request,
         "accounts/profile.html",

@@ -222,11 +222,42 @@ def test_only_a_verified_phone_logs_in(client, meena):
 
 def test_a_changed_number_is_no_longer_verified(client, meena):
     client.post(ASK, {"phone": PHONE})
-    claim(client, texted_code())
+    claim(client, texted_code(), email="meena@example.test")
+    profile = {
+        "full_name": "Meena",
+        "phone": "+91 98450 99999",
+        "time_zone": "",
+        "gender": "female",
+    }
+    assert client.post(reverse("profile"), profile).status_code == 302
     meena.refresh_from_db()
-    services.profile_update(user=meena, full_name=meena.full_name, phone="+919845099999")
-    meena.refresh_from_db()
-    assert meena.phone_verified_at is None
+    assert meena.phone == "+919845099999" and meena.phone_verified_at is None
     client.logout()
     response = client.post(reverse("login"), {"email": "+919845099999", "password": PASSWORD})
     assert response.status_code == 400
+
+
+def test_a_phone_only_account_keeps_its_number_on_the_profile(client, meena):
+    client.post(ASK, {"phone": PHONE})
+    claim(client, texted_code())
+    profile = {
+        "full_name": "Meena",
+        "phone": "+91 98450 99999",
+        "time_zone": "",
+        "gender": "female",
+    }
+    refused = client.post(reverse("profile"), profile)
+    assert refused.status_code == 400 and "how you log in" in refused.content.decode()
+    meena.refresh_from_db()
+    assert meena.phone == PHONE and meena.phone_verified_at is not None
+    same = client.post(reverse("profile"), {**profile, "full_name": "Meena S", "phone": PHONE})
+    assert same.status_code == 302
+
+
+def test_a_number_changed_at_any_door_must_be_proven_again(client, meena):
+    client.post(ASK, {"phone": PHONE})
+    claim(client, texted_code())
+    user = User.objects.get(pk=meena.pk)  # as the admin's change form loads it
+    user.phone = "+919845088888"
+    user.save()
+    assert User.objects.get(pk=meena.pk).phone_verified_at is None

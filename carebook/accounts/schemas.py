@@ -1,6 +1,6 @@
 """Request and response shapes of /api/v1/auth."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
@@ -31,3 +31,30 @@ class TokenOut(Schema):
     token_type: Literal["Bearer"] = "Bearer"
     expires_at: datetime
     user: UserOut
+
+
+class SignUpIn(Schema):
+    full_name: text(150) = Field(examples=["Priya Raman"])
+    email: text(254) = Field(examples=["priya@example.com"])
+    phone: text(32) = Field(
+        description="A mobile number; a local one is read in the clinic's region.",
+        examples=["+919845012345"],
+    )
+    date_of_birth: date = Field(
+        description="Not in the future, not before 1900.", examples=["1990-04-12"]
+    )
+    gender: Literal["female", "male", "other", "undisclosed", ""] = ""
+    blood_group: Literal["A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-", ""] = ""
+    address: text(1000) = ""
+    password: text(1024) = Field(
+        description="At least 8 characters; not only numbers; not a common password; not like "
+        "your name or email.",
+        examples=["a long and unusual phrase"],
+    )
+
+
+class SignUpOut(Schema):
+    detail: str = Field(
+        examples=["Check your email: we sent a link to confirm the address to priya@example.com."]
+    )
+    email: str = Field(description="The address, as it is stored.", examples=["priya@example.com"])

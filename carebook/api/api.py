@@ -65,6 +65,7 @@ api = CarebookAPI(
 )
 install_handlers(api)
 api.add_router("/auth", accounts.router)
+api.add_router("/auth", clinic.registration)
 api.add_router("/", clinic.router)
 api.add_router("/", booking.directory)
 api.add_router("/appointments", booking.router)

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
+from carebook.accounts.throttle import RateLimited
 from carebook.core import outage
 from carebook.core.errors import (
     DomainError,
@@ -70,6 +71,8 @@ def exception_to_response(exc: Exception) -> tuple[int, dict, dict[str, str]] | 
     if database_unavailable(exc):
         outage_noted(exc)
         return 503, error_body(outage.MESSAGE, "unavailable"), outage.retry_after()
+    if isinstance(exc, RateLimited):
+        return 429, error_body(exc.message, exc.code), {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, DomainError):
         return domain_status(exc), error_body(exc.message, exc.code), {}
     if isinstance(exc, ValidationError):

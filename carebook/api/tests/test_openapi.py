@@ -44,15 +44,16 @@ def test_every_operation_is_typed_described_and_documents_its_errors(schema):
             names = {p["name"] for p in operation.get("parameters", [])}
             assert "Idempotency-Key" in names, path
     assert ("POST", "/api/v1/auth/token") in seen
+    assert ("POST", "/api/v1/auth/register") in seen
     assert ("GET", "/api/v1/practitioners/{practitioner_id}/slots") in seen
     assert ("GET", "/api/v1/invoices/{invoice_id}/pdf") in seen
     assert {
         ("GET", f"/api/v1/reports/{name}")
         for name in ("appointments", "revenue", "peak-hours", "visits")
     } <= seen
-    # 18 core (with pay), 4 invoices (with the staff refund), 3 prescriptions, 4 reports,
-    # 6 webhooks
-    assert len(seen) == 35
+    # 19 core (with pay and sign-up), 4 invoices (with the staff refund), 3 prescriptions,
+    # 4 reports, 6 webhooks
+    assert len(seen) == 36
 
 
 def test_operation_ids_keep_their_published_names(schema):
@@ -60,6 +61,7 @@ def test_operation_ids_keep_their_published_names(schema):
     ids = {(method, path): op["operationId"] for method, path, op in operations(schema)}
     assert len(set(ids.values())) == len(ids)
     assert ids["POST", "/api/v1/auth/token"] == "carebook_api_routers_auth_token_obtain"
+    assert ids["POST", "/api/v1/auth/register"] == "carebook_api_routers_auth_patient_register"
     assert ids["GET", "/api/v1/specialties"] == "carebook_api_routers_clinic_specialties"
     assert (
         ids["GET", "/api/v1/practitioners/{practitioner_id}/slots"]

@@ -82,6 +82,15 @@ def phone_to_e164(raw: str, *, region: str | None = None, strict: bool = True) -
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_display(e164: str) -> str:
+    """A stored number as people read it (`+91 98860 11223`); as stored if it does not parse."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def birth_date_check(born: date | str | None, *, today: date | None = None) -> date | None:
     """The date (ISO text is read) if a living person could have been born on it;
     ValidationError otherwise."""

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from carebook.accounts import phone_claim, throttle
+from carebook.accounts.identity import phone_display
 from carebook.accounts.phone_claim_forms import ClaimCodeForm, ClaimPhoneForm
 from carebook.accounts.views import home_for
 from carebook.core.errors import DomainError
@@ -96,7 +97,7 @@ def claim_code(request):
                 login(request, user)
                 messages.success(request, _claimed_message(user))
                 return _go(request, str(home_for(user)))
-    context = {"form": form, "phone": phone, "resend": ClaimPhoneForm(initial={"phone": phone})}
+    context = {"form": form, "phone": phone, "phone_shown": phone_display(phone)}
     return _answer(
         request,
         "accounts/claim_code.html",

@@ -102,7 +102,8 @@ def negotiate(request: HttpRequest) -> None:
     anything else. XML is not served."""
     wanted = request.GET.get("_format")
     if wanted is not None:
-        if wanted.split(";")[0].strip().lower() not in JSON_FORMATS:
+        # An unescaped "+" in a query string arrives as a space.
+        if wanted.split(";")[0].strip().lower().replace(" ", "+") not in JSON_FORMATS:
             raise FhirError(406, "not-supported", "Only FHIR JSON is served here (_format=json).")
     elif request.headers.get("Accept") and not any(request.accepts(t) for t in JSON_TYPES):
         raise FhirError(406, "not-supported", "Only application/fhir+json is served here.")

@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from pydantic import ValidationError as PydanticValidationError
 
 from carebook.accounts.throttle import RateLimited
+from carebook.booking.services import AppointmentChanged
 from carebook.core import outage
 from carebook.core.errors import (
     DomainError,
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 # A taken slot and a move the status machine refuses both conflict with the resource's current
 # state, which is what 409 means; 422 stays for input that could never have worked.
 DOMAIN_STATUS: dict[type[DomainError], int] = {
+    AppointmentChanged: 412,
     SlotUnavailable: 409,
     IllegalTransition: 409,
     PermissionDenied: 403,
@@ -40,6 +42,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "request_too_large",
     422: "invalid_input",
     429: "throttled",

@@ -1,11 +1,12 @@
 """Appointments (book, list, read, move through the status machine) and the practitioners of
 the directory with their free time."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from django.http import Http404, HttpRequest
-from ninja import Path, Query, Router, Status
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Header, Path, Query, Router, Status
 
 from carebook.accounts.models import User
 from carebook.booking.availability import default_services, next_free_slots, slots_free
@@ -56,6 +57,7 @@ from carebook.core.idempotency import idempotent
 from carebook.core.limits import max_slot_days
 from carebook.core.schemas import (
     MAX_ID,
+    ApiError,
     ErrorOut,
     PersonOut,
     ValidationErrorOut,
@@ -78,7 +80,32 @@ CREATE_ERRORS = {
     409: ErrorOut,
     422: ValidationErrorOut,
 }
-ACTION_ERRORS = {**CREATE_ERRORS, 404: ErrorOut}
+ACTION_ERRORS = {**CREATE_ERRORS, 404: ErrorOut, 412: ErrorOut}
+
+_ETAG = re.compile(r'(?:W/)?"(\d{1,18})"')
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=100,
+        description='The ETag you read (W/"<version>"): if the appointment has changed since, '
+        "nothing is done and the answer is 412 `precondition_failed`. Optional.",
+    ),
+]
+
+
+def etag(appointment: Appointment) -> str:
+    return f'W/"{appointment.version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header names; None when it is absent or `*` (any version)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.fullmatch(if_match.strip())
+    if match is None:
+        raise ApiError(400, 'If-Match must be one ETag such as W/"3".', "malformed_request")
+    return int(match[1])
 
 
 def appointment_out(appointment: Appointment, user: User) -> AppointmentOut:
@@ -103,6 +130,7 @@ def appointment_out(appointment: Appointment, user: User) -> AppointmentOut:
         allowed_actions=[a.replace("_", "-") for a in allowed_actions(appointment, user)],
         created_at=appointment.created_at,
         updated_at=appointment.updated_at,
+        version=appointment.version,
     )
 
 
@@ -180,10 +208,26 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn):
     "/{appointment_id}",
     response={200: AppointmentOut, **READ_ERRORS},
     summary="One appointment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "OK",
+                "headers": {
+                    "ETag": {
+                        "description": 'W/"<version>": send it as If-Match on a change.',
+                        "schema": {"type": "string", "pattern": '^W/"[0-9]+"$'},
+                    }
+                },
+            }
+        }
+    },
 )
-def appointment_detail(request: HttpRequest, appointment_id: AppointmentId):
-    """An appointment the caller may see; anyone else's is 404."""
-    return appointment_out(visible_or_404(request, appointment_id), request.auth)
+def appointment_detail(request: HttpRequest, response: HttpResponse, appointment_id: AppointmentId):
+    """An appointment the caller may see; anyone else's is 404. The ETag header carries its
+    version, for If-Match on the changes below."""
+    appointment = visible_or_404(request, appointment_id)
+    response["ETag"] = etag(appointment)
+    return appointment_out(appointment, request.auth)
 
 
 @router.post(
@@ -193,12 +237,20 @@ def appointment_detail(request: HttpRequest, appointment_id: AppointmentId):
 )
 @idempotent
 def appointment_cancel_view(
-    request: HttpRequest, appointment_id: AppointmentId, payload: CancelIn | None = None
+    request: HttpRequest,
+    appointment_id: AppointmentId,
+    payload: CancelIn | None = None,
+    if_match: IfMatch = None,
 ):
     """Cancel an active appointment; a patient only before the practitioner's cut-off."""
     appointment = visible_or_404(request, appointment_id)
     reason = payload.reason if payload else ""
-    appointment = appointment_cancel(appointment=appointment, by=request.auth, reason=reason)
+    appointment = appointment_cancel(
+        appointment=appointment,
+        by=request.auth,
+        reason=reason,
+        expected_version=expected_version(if_match),
+    )
     return answer(request, appointment)
 
 
@@ -208,10 +260,15 @@ def appointment_cancel_view(
     summary="Confirm (practitioner or staff)",
 )
 @idempotent
-def appointment_confirm_view(request: HttpRequest, appointment_id: AppointmentId):
+def appointment_confirm_view(
+    request: HttpRequest, appointment_id: AppointmentId, if_match: IfMatch = None
+):
     """Accept a requested appointment."""
     appointment = visible_or_404(request, appointment_id)
-    return answer(request, appointment_confirm(appointment=appointment, by=request.auth))
+    appointment = appointment_confirm(
+        appointment=appointment, by=request.auth, expected_version=expected_version(if_match)
+    )
+    return answer(request, appointment)
 
 
 @router.post(
@@ -220,11 +277,16 @@ def appointment_confirm_view(request: HttpRequest, appointment_id: AppointmentId
     summary="Reject (practitioner or staff)",
 )
 @idempotent
-def appointment_reject_view(request: HttpRequest, appointment_id: AppointmentId, payload: RejectIn):
+def appointment_reject_view(
+    request: HttpRequest, appointment_id: AppointmentId, payload: RejectIn, if_match: IfMatch = None
+):
     """Turn down a requested appointment, saying why (the patient is told)."""
     appointment = visible_or_404(request, appointment_id)
     appointment = appointment_reject(
-        appointment=appointment, by=request.auth, reason=payload.reason
+        appointment=appointment,
+        by=request.auth,
+        reason=payload.reason,
+        expected_version=expected_version(if_match),
     )
     return answer(request, appointment)
 
@@ -235,10 +297,15 @@ def appointment_reject_view(request: HttpRequest, appointment_id: AppointmentId,
     summary="Mark completed (practitioner or staff)",
 )
 @idempotent
-def appointment_complete_view(request: HttpRequest, appointment_id: AppointmentId):
+def appointment_complete_view(
+    request: HttpRequest, appointment_id: AppointmentId, if_match: IfMatch = None
+):
     """Record that a confirmed visit took place; only once it has started."""
     appointment = visible_or_404(request, appointment_id)
-    return answer(request, appointment_complete(appointment=appointment, by=request.auth))
+    appointment = appointment_complete(
+        appointment=appointment, by=request.auth, expected_version=expected_version(if_match)
+    )
+    return answer(request, appointment)
 
 
 @router.post(
@@ -247,10 +314,15 @@ def appointment_complete_view(request: HttpRequest, appointment_id: AppointmentI
     summary="Mark no-show (practitioner or staff)",
 )
 @idempotent
-def appointment_no_show_view(request: HttpRequest, appointment_id: AppointmentId):
+def appointment_no_show_view(
+    request: HttpRequest, appointment_id: AppointmentId, if_match: IfMatch = None
+):
     """Record that the patient did not come; only once the visit has started."""
     appointment = visible_or_404(request, appointment_id)
-    return answer(request, appointment_mark_no_show(appointment=appointment, by=request.auth))
+    appointment = appointment_mark_no_show(
+        appointment=appointment, by=request.auth, expected_version=expected_version(if_match)
+    )
+    return answer(request, appointment)
 
 
 @router.post(
@@ -260,7 +332,10 @@ def appointment_no_show_view(request: HttpRequest, appointment_id: AppointmentId
 )
 @idempotent
 def appointment_reschedule_view(
-    request: HttpRequest, appointment_id: AppointmentId, payload: RescheduleIn
+    request: HttpRequest,
+    appointment_id: AppointmentId,
+    payload: RescheduleIn,
+    if_match: IfMatch = None,
 ):
     """Move an appointment to a new free start: the old one is cancelled, the new one returned.
 
@@ -279,6 +354,7 @@ def appointment_reschedule_view(
         location=location,
         service=service,
         reason=payload.reason,
+        expected_version=expected_version(if_match),
     )
     return answer(request, moved, 201)
 

@@ -116,6 +116,11 @@ class AppointmentOut(Schema):
     )
     created_at: datetime
     updated_at: datetime
+    version: int = Field(
+        description='Counts its changes; the ETag is W/"<version>". Send it back as If-Match '
+        "on a change to make sure nobody changed it since you read it.",
+        examples=[2],
+    )
 
 
 class AppointmentPage(Page):

@@ -17,6 +17,7 @@ from carebook.booking.services.book import (
 from carebook.booking.services.expiry import holds_expire, requests_expire
 from carebook.booking.services.history import history_record
 from carebook.booking.services.transitions import (
+    AppointmentChanged,
     appointment_cancel,
     appointment_complete,
     appointment_confirm,
@@ -26,6 +27,7 @@ from carebook.booking.services.transitions import (
 )
 
 __all__ = [
+    "AppointmentChanged",
     "appointment_check_in",
     "appointment_consultation_start",
     "arrival_refusal",

@@ -10,9 +10,22 @@ from carebook.booking.services.book import book_slot
 from carebook.booking.services.history import history_record
 from carebook.booking.status import TRANSITIONS, party_of, transition_refusal
 from carebook.clinic.models import Location, Service
-from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
+from carebook.core.errors import DomainError, IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
+
+
+class AppointmentChanged(DomainError):
+    """The caller acted on a version of the appointment that is no longer the current one."""
+
+    code = "precondition_failed"
+    default_message = _("This appointment has changed since you read it. Read it again and retry.")
+
+
+def ensure_version(appointment: Appointment, expected_version: int | None) -> None:
+    """Refuse a change made against an older version (the row is locked: it cannot move on)."""
+    if expected_version is not None and appointment.version != expected_version:
+        raise AppointmentChanged()
 
 
 def _transition(
@@ -23,6 +36,7 @@ def _transition(
     reason: str,
     now: datetime,
     record_as: str = "",
+    expected_version: int | None = None,
 ) -> Appointment:
     transition = TRANSITIONS[action]
     appointment = (
@@ -30,6 +44,7 @@ def _transition(
         .select_related("practitioner", "practitioner__booking_rules")
         .get(pk=appointment.pk)
     )
+    ensure_version(appointment, expected_version)
     party = party_of(appointment, by)
     refusal = transition_refusal(appointment, action, party, now=now)
     if refusal is not None:
@@ -51,50 +66,97 @@ def _transition(
 
 @atomic_write
 def appointment_confirm(
-    *, appointment: Appointment, by: User, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: User,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     return _transition(
-        appointment=appointment, action="confirm", by=by, reason="", now=now or utcnow()
+        appointment=appointment,
+        action="confirm",
+        by=by,
+        reason="",
+        now=now or utcnow(),
+        expected_version=expected_version,
     )
 
 
 @atomic_write
 def appointment_reject(
-    *, appointment: Appointment, by: User, reason: str, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: User,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     return _transition(
-        appointment=appointment, action="reject", by=by, reason=reason, now=now or utcnow()
+        appointment=appointment,
+        action="reject",
+        by=by,
+        reason=reason,
+        now=now or utcnow(),
+        expected_version=expected_version,
     )
 
 
 @atomic_write
 def appointment_cancel(
-    *, appointment: Appointment, by: User, reason: str = "", now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: User,
+    reason: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Cancel an active appointment; patients only before the practitioner's cut-off.
 
     Money paid for it is settled by billing after commit, as the clinic's policy says.
     """
     return _transition(
-        appointment=appointment, action="cancel", by=by, reason=reason, now=now or utcnow()
+        appointment=appointment,
+        action="cancel",
+        by=by,
+        reason=reason,
+        now=now or utcnow(),
+        expected_version=expected_version,
     )
 
 
 @atomic_write
 def appointment_complete(
-    *, appointment: Appointment, by: User, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: User,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     return _transition(
-        appointment=appointment, action="complete", by=by, reason="", now=now or utcnow()
+        appointment=appointment,
+        action="complete",
+        by=by,
+        reason="",
+        now=now or utcnow(),
+        expected_version=expected_version,
     )
 
 
 @atomic_write
 def appointment_mark_no_show(
-    *, appointment: Appointment, by: User, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: User,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     return _transition(
-        appointment=appointment, action="no_show", by=by, reason="", now=now or utcnow()
+        appointment=appointment,
+        action="no_show",
+        by=by,
+        reason="",
+        now=now or utcnow(),
+        expected_version=expected_version,
     )
 
 
@@ -108,6 +170,7 @@ def appointment_reschedule(
     service: Service | None = None,
     reason: str = "",
     now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Move a booked appointment: cancel it and book the new time in one step, linked.
 
@@ -116,6 +179,7 @@ def appointment_reschedule(
     """
     now = now or utcnow()
     current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    ensure_version(current, expected_version)
     if current.status == Appointment.Status.HELD:
         raise IllegalTransition(_("A held slot cannot be moved. Book it first, or pick again."))
     new_service = service or current.service

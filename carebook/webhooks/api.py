@@ -2,12 +2,11 @@
 
 from typing import Annotated
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Status
 
 from carebook.core.idempotency import idempotent
-from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut
+from carebook.core.schemas import MAX_ID, ErrorOut, ValidationErrorOut, paginate
 from carebook.webhooks import selectors, services
 from carebook.webhooks.models import Delivery, Endpoint
 from carebook.webhooks.schemas import (
@@ -63,19 +62,6 @@ def delivery_out(d: Delivery) -> DeliveryOut:
     )
 
 
-def _page(qs, filters: PageFilters) -> tuple[dict, list]:
-    paginator = Paginator(qs, filters.per_page)
-    fields = {
-        "count": paginator.count,
-        "page": filters.page,
-        "pages": paginator.num_pages,
-        "per_page": filters.per_page,
-    }
-    if filters.page > paginator.num_pages:
-        return fields, []
-    return fields, list(paginator.page(filters.page).object_list)
-
-
 def _endpoint_or_404(request: HttpRequest, pk: int) -> Endpoint:
     endpoint = selectors.endpoint_get(user=request.auth, pk=pk)
     if endpoint is None:
@@ -110,7 +96,9 @@ def webhook_create(request: HttpRequest, payload: EndpointIn):
 @router.get("", response={200: EndpointPage, **ERRORS}, summary="Endpoints (staff)")
 def webhook_list(request: HttpRequest, filters: Query[PageFilters]):
     """Every registered endpoint, newest first (secrets are never shown again)."""
-    fields, rows = _page(selectors.endpoint_list(user=request.auth), filters)
+    fields, rows = paginate(
+        selectors.endpoint_list(user=request.auth), page=filters.page, per_page=filters.per_page
+    )
     return {**fields, "results": [endpoint_out(e) for e in rows]}
 
 
@@ -138,7 +126,8 @@ def webhook_delete(request: HttpRequest, endpoint_id: EndpointId):
 def webhook_deliveries(request: HttpRequest, endpoint_id: EndpointId, filters: Query[PageFilters]):
     """What was sent to the endpoint, newest first, with every attempt's answer."""
     endpoint = _endpoint_or_404(request, endpoint_id)
-    fields, rows = _page(selectors.delivery_list(user=request.auth, endpoint=endpoint), filters)
+    deliveries = selectors.delivery_list(user=request.auth, endpoint=endpoint)
+    fields, rows = paginate(deliveries, page=filters.page, per_page=filters.per_page)
     return {**fields, "results": [delivery_out(d) for d in rows]}
 
 

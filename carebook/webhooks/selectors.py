@@ -7,24 +7,25 @@ from carebook.core.errors import PermissionDenied
 from carebook.webhooks.models import Attempt, Delivery, Endpoint
 
 
-def _staff_only(user: User) -> None:
+def staff_only(user: User) -> None:
+    """Webhooks are the clinic's business: anyone but active staff is refused."""
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
         raise PermissionDenied()
 
 
 def endpoint_list(*, user: User) -> QuerySet[Endpoint]:
-    _staff_only(user)
+    staff_only(user)
     return Endpoint.objects.all()
 
 
 def endpoint_get(*, user: User, pk: int) -> Endpoint | None:
-    _staff_only(user)
+    staff_only(user)
     return Endpoint.objects.filter(pk=pk).first()
 
 
 def delivery_list(*, user: User, endpoint: Endpoint) -> QuerySet[Delivery]:
     """The endpoint's deliveries, newest first, each with its attempts (newest first)."""
-    _staff_only(user)
+    staff_only(user)
     return (
         Delivery.objects.filter(endpoint=endpoint)
         .select_related("message")
@@ -33,5 +34,5 @@ def delivery_list(*, user: User, endpoint: Endpoint) -> QuerySet[Delivery]:
 
 
 def delivery_get(*, user: User, endpoint: Endpoint, pk: int) -> Delivery | None:
-    _staff_only(user)
+    staff_only(user)
     return Delivery.objects.filter(endpoint=endpoint, pk=pk).first()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from carebook.accounts.models import User
 from carebook.billing.models import CreditNote, Invoice, Payment
 from carebook.booking.models import AppointmentHistory
-from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
+from carebook.core.errors import IllegalTransition, InvalidInput
 from carebook.core.security_log import SecurityEvent, security_event
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
@@ -23,14 +23,10 @@ from carebook.webhooks import payloads, tasks
 from carebook.webhooks.catalogue import APPOINTMENT_ACTIONS, EVENT_TYPES
 from carebook.webhooks.models import Attempt, Delivery, Endpoint, Message
 from carebook.webhooks.secrets import secret_check, secret_encrypt, secret_generate
+from carebook.webhooks.selectors import staff_only
 from carebook.webhooks.targets import address_for
 
 MAX_ENDPOINTS = 50
-
-
-def _staff_only(by: User) -> None:
-    if not getattr(by, "is_authenticated", False) or not by.is_staff:
-        raise PermissionDenied()
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def endpoint_create(
     request=None,
 ) -> Registered:
     """Register an endpoint (staff only); its secret is the given one or a new one."""
-    _staff_only(by)
+    staff_only(by)
     events = _events_check(events)
     url = url.strip()
     address_for(url)  # public https, resolving to public addresses only (before any lock)
@@ -100,7 +96,7 @@ def _endpoint_insert(
 @atomic_write
 def endpoint_delete(*, endpoint: Endpoint, by: User, request=None) -> None:
     """Remove an endpoint and its delivery log (staff only); queued sends find nothing to do."""
-    _staff_only(by)
+    staff_only(by)
     endpoint = Endpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
     if endpoint is None:
         return
@@ -116,7 +112,7 @@ def endpoint_delete(*, endpoint: Endpoint, by: User, request=None) -> None:
 @atomic_write
 def delivery_replay(*, delivery: Delivery, by: User) -> Delivery:
     """Send a finished delivery again, the same message (same webhook-id) with a new signature."""
-    _staff_only(by)
+    staff_only(by)
     delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
     if delivery.status == Delivery.Status.PENDING:
         raise IllegalTransition(_("This delivery is still being tried."))

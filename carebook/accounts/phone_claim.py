@@ -1,8 +1,9 @@
 """Claiming an account by phone: a walk-in the front desk registered with only a phone number
 proves the number with a code by SMS, then sets a password (and, if they like, an email).
 
-Asking for a code answers the same whether or not the number is an unclaimed account's, and is
-limited per number and per client. A code has six digits, lives `CODE_LIFETIME`, dies after
+Asking for a code answers the same, in the same time, whether or not the number is an
+unclaimed account's (the lookup runs after commit, in `claim_code_issue`), and is limited per
+number and per client. A code has six digits, lives `CODE_LIFETIME`, dies after
 `ClaimCode.MAX_TRIES` wrong tries, and a newer one ends it. It is never stored, not even in the
 task queue: like Django's password-reset tokens it is an HMAC under the site's secret key, of a
 random nonce kept in the code's row, and notifications composes the SMS from the row when it
@@ -11,7 +12,7 @@ transaction and notifications queues the message.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -19,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tasks import task
 
 from carebook.accounts import throttle
 from carebook.accounts.identity import email_check, phone_to_e164
@@ -27,6 +29,7 @@ from carebook.accounts.verification import MAIL_VERIFY, account_mail_enqueue
 from carebook.core import events
 from carebook.core.errors import InvalidInput
 from carebook.core.security_log import security_event
+from carebook.core.tasks import retried
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
 
@@ -83,10 +86,12 @@ def _claimable(phone: str) -> User | None:
 
 
 def claim_code_request(*, phone: str, request=None) -> str:
-    """Text a claim code to `phone` if it is an unclaimed patient account's; the E.164 number.
+    """Ask for a claim code to be texted to `phone`; the number in E.164.
 
-    Answers the same whether or not it is. Raises InvalidInput for something that is not a
-    phone number, and throttle.RateLimited when this number or client asked too often.
+    The request does the same work whoever the number belongs to (count, log, queue), so
+    neither its answer nor its time tells who is registered: `claim_code_issue` looks the
+    number up after commit. Raises InvalidInput for something that is not a phone number, and
+    throttle.RateLimited when this number or client asked too often.
     """
     phone = phone_normalise(phone)
     wait = throttle.rate_limit_hit(
@@ -97,25 +102,34 @@ def claim_code_request(*, phone: str, request=None) -> str:
         ],
         window=WINDOW,
     )
-    user = _claimable(phone)
     if wait:
-        security_event(
-            kind="throttled", user=user, request=request, detail=f"claim code for {phone}"
-        )
+        security_event(kind="throttled", request=request, detail=f"claim code for {phone}")
         raise throttle.RateLimited(retry_after=wait)
-    if user is None:
-        security_event(
-            kind="password_reset_requested",
-            request=request,
-            detail=f"claim code for {phone}: no unclaimed account",
-        )
-        return phone
-    _code_issue(user=user, phone=phone, request=request)
+    security_event(
+        kind="password_reset_requested", request=request, detail=f"claim code for {phone}"
+    )
+    claim_code_issue.enqueue(phone=phone, asked_at=utcnow().isoformat())
     return phone
 
 
+@task()
+@retried
+def claim_code_issue(*, phone: str, asked_at: str, attempt: int = 1) -> str:
+    """Issue a code for the unclaimed account with this phone, if there is one; once per
+    request however often this runs."""
+    user = _claimable(phone)
+    if user is None:
+        return "no unclaimed account"
+    if ClaimCode.objects.filter(
+        user=user, created_at__gte=datetime.fromisoformat(asked_at)
+    ).exists():
+        return "already issued"
+    _code_issue(user=user, phone=phone)
+    return "issued"
+
+
 @atomic_write
-def _code_issue(*, user: User, phone: str, request=None) -> ClaimCode:
+def _code_issue(*, user: User, phone: str) -> ClaimCode:
     now = utcnow()
     user = User.objects.select_for_update().get(pk=user.pk)
     ClaimCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
@@ -128,9 +142,7 @@ def _code_issue(*, user: User, phone: str, request=None) -> ClaimCode:
         created_at=now,
         expires_at=now + CODE_LIFETIME,
     )
-    security_event(
-        kind="password_reset_requested", user=user, request=request, detail="claim code by SMS"
-    )
+    security_event(kind="password_reset_requested", user=user, detail="claim code by SMS")
     events.emit(events.PHONE_CODE_ISSUED, claim=claim)
     return claim
 

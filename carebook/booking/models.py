@@ -80,6 +80,12 @@ class Appointment(models.Model):
                 condition=models.Q(status__in=["confirmed", "completed", "no_show"]),
                 name="appt_patient_kept_idx",
             ),
+            # New and returning patients: the kept visits of a range, read from the index alone.
+            models.Index(
+                fields=["start", "patient", "location"],
+                condition=models.Q(status__in=["confirmed", "completed", "no_show"]),
+                name="appt_kept_start_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

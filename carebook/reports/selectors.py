@@ -14,6 +14,8 @@ from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySe
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from carebook.booking.models import Appointment
+from carebook.clinic.models import Location
+from carebook.core.timeutils import zone
 from carebook.reports.measures import STATUSES, S
 from carebook.reports.models import VisitRollup
 from carebook.reports.periods import GROUPS
@@ -118,6 +120,16 @@ def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def local_day_bounds(start: date, end: date, time_zone: str) -> tuple[datetime, datetime]:
+    """The instants [first, last) of local dates start..end in `time_zone` (DST-aware: a day
+    may be 23 or 25 hours)."""
+    tz = zone(time_zone)
+    return (
+        datetime.combine(start, time.min, tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC),
+    )
+
+
 def on_local_days(
     qs: QuerySet,
     start: date,
@@ -128,14 +140,32 @@ def on_local_days(
 ) -> QuerySet:
     """The rows of `qs` whose `instant` falls on local dates start..end of their zone.
 
-    The UTC range first (an index can serve it), then the exact local date.
+    Each zone a location uses is one exact instant range (an index serves it; no row is
+    converted); a zone kept on a row that no location uses any more is converted row by row.
     """
-    lo, hi = utc_bounds(start, end)
-    return (
-        qs.filter(**{f"{instant}__gte": lo, f"{instant}__lt": hi})
-        .annotate(local_day=local_date(instant, time_zone))
-        .filter(local_day__gte=start, local_day__lte=end)
-    )
+    locations = defaultdict(list)
+    for pk, name in Location.objects.values_list("pk", "time_zone"):
+        locations[name].append(pk)
+    by_location = time_zone.endswith("location__time_zone")
+    chosen = Q(pk__in=[])
+    for name, pks in locations.items():
+        lo, hi = local_day_bounds(start, end, name)
+        where = (
+            {f"{time_zone.removesuffix('__time_zone')}_id__in": pks}
+            if by_location
+            else {time_zone: name}
+        )
+        chosen |= Q(**where, **{f"{instant}__gte": lo, f"{instant}__lt": hi})
+    if not by_location:
+        lo, hi = utc_bounds(start, end)
+        qs = qs.alias(local_day=local_date(instant, time_zone))
+        chosen |= Q(
+            ~Q(**{f"{time_zone}__in": list(locations)}),
+            **{f"{instant}__gte": lo, f"{instant}__lt": hi},
+            local_day__gte=start,
+            local_day__lte=end,
+        )
+    return qs.filter(chosen)
 
 
 def _month_after(day: date) -> date:

@@ -8,7 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db import connection
+from django.db.models import Min, Sum
+from django.db.models.expressions import RawSQL
 
 from carebook.clinic.models import Location, Practitioner, Service, Specialty, VisitMode
 from carebook.reports.measures import CANCELLERS, DECISION_BANDS, KEPT, LEAD_BANDS, S
@@ -74,13 +76,26 @@ class Patients:
 
 def patients(*, start: date, end: date, filters: ReportFilters) -> Patients:
     """New and returning patients: new when no kept visit (under the same filters: new to
-    this practitioner, when one is chosen) started before."""
-    kept = on_local_days(appointments_for(filters).filter(status__in=KEPT), start, end)
-    earlier = appointments_for(filters).filter(
-        status__in=KEPT, patient=OuterRef("patient"), start__lt=OuterRef("start")
-    )
-    seen = kept.values("patient").distinct().count()
-    new = kept.filter(~Exists(earlier)).values("patient").distinct().count()
+    this practitioner, when one is chosen) started before their first in the range.
+
+    One query: each patient's first kept visit in the range, then one index probe per patient
+    for an earlier one (not one per visit).
+    """
+    kept = appointments_for(filters).filter(status__in=KEPT)
+    firsts = on_local_days(kept, start, end).values("patient_id").annotate(first=Min("start"))
+    earlier = kept.filter(
+        patient_id=RawSQL("p.patient_id", ()), start__lt=RawSQL("p.first", ())
+    ).values("pk")
+    firsts_sql, firsts_params = firsts.order_by().query.sql_with_params()
+    earlier_sql, earlier_params = earlier.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Django compiled both queries; every value in them is a parameter.
+            f"SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT EXISTS ({earlier_sql})) "  # noqa: S608
+            f"FROM ({firsts_sql}) p",
+            [*earlier_params, *firsts_params],
+        )
+        seen, new = cursor.fetchone()
     return Patients(seen=seen, new=new)
 
 

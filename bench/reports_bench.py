@@ -884,13 +884,14 @@ def _insert(label: str, model, columns: dict, source: str, params: dict | None =
 
 
 def _rollup() -> None:
-    """The visits rollup, rebuilt as after any bulk load (the services keep it afterwards)."""
-    from carebook.reports.rollup import rollup_rebuild
+    """The reports' rollups, rebuilt as after any bulk load (the services keep them after)."""
+    from carebook.reports.rebuild import rollups_rebuild
 
     t0 = time.perf_counter()
-    rows = rollup_rebuild()
+    visits, money = rollups_rebuild()
+    took = time.perf_counter() - t0
     print(
-        f"  {'visits rollup (day rows)':<40} {rows:>13,} rows in {time.perf_counter() - t0:5.1f} s"
+        f"  {'rollups (visit days, money days)':<40} {visits:>6,} + {money:,} rows in {took:5.1f} s"
     )
 
 

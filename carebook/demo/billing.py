@@ -15,6 +15,7 @@ from carebook.billing.services import (
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.core.money import minor_unit
 from carebook.demo.logins import STAFF_LOGIN
+from carebook.reports.money import money_rebuild
 
 METHODS = (Payment.Method.UPI, Payment.Method.CASH, Payment.Method.CARD)
 
@@ -50,6 +51,8 @@ def seed_billing() -> int:
             )
         made += 1
     _goodwill_credits(staff)
+    if made:
+        money_rebuild()  # the reports count it now, without waiting for the worker
     return made
 
 

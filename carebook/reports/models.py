@@ -67,3 +67,49 @@ class VisitRollup(models.Model):
 
     def __str__(self):
         return f"{self.grain} {self.day} #{self.practitioner_id} {self.status}: {self.visits}"
+
+
+def _money():
+    return models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+
+class MoneyRollup(models.Model):
+    """Money per practitioner, local day (or month) of the visit's zone, where, what and
+    currency: invoices by the day they were issued, credit notes by theirs, payments by the
+    day they completed (`reports.revenue` names the figures)."""
+
+    grain = models.CharField(max_length=1, choices=VisitRollup.Grain)
+    day = models.DateField()
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+
+    invoices = models.PositiveIntegerField(default=0)
+    invoiced = _money()
+    untaxed = _money()
+    cgst = _money()
+    sgst = _money()
+    igst = _money()
+    vat = _money()
+    round_off = _money()
+    billed = _money()
+    outstanding = _money()
+    refunded = _money()
+    refunded_cgst = _money()
+    refunded_sgst = _money()
+    refunded_igst = _money()
+    refunded_vat = _money()
+    collected = _money()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practitioner", "grain", "day", "location", "service", "currency"],
+                name="money_rollup_one_row_per_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["grain", "day"], name="money_rollup_span")]
+
+    def __str__(self):
+        return f"{self.grain} {self.day} #{self.practitioner_id} {self.currency}"

@@ -3,52 +3,34 @@ tax head, refunded by credit note (value and tax apart), collected, net of refun
 Money and tax are never one figure, and one currency is never added to another.
 
 An invoice and its credit notes count on the local day (in the visit's zone, snapshotted on
-the invoice) they were issued; a payment on the day it completed, in its location's zone.
+the invoice) they were issued; a payment on the day it completed, in the same zone. The
+figures are read from the money rollup (`carebook.reports.money` keeps it).
 """
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    F,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Sum
 
-from carebook.billing.models import CreditNote, Invoice, Payment
+from carebook.reports.models import MoneyRollup
 from carebook.reports.selectors import (
+    ROLLUP_PERIOD,
     ReportFilters,
     filtered_by_visit,
-    local_period,
-    on_local_days,
+    rollup_span,
 )
 
 ZERO = Decimal("0.00")
-HEADS = {"cgst": "cgst_amount", "sgst": "sgst_amount", "igst": "igst_amount", "vat": "vat_amount"}
-INVOICE_SUMS = {
-    "invoiced": F("taxable_amount") + F("untaxed_amount"),
-    "untaxed": "untaxed_amount",
-    **HEADS,
-    "round_off": "round_off",
-    "billed": "total",
-}
-REFUND_SUMS = {
-    "refunded": F("amount") - sum((F(field) for field in HEADS.values()), Value(ZERO)),
-    **{f"refunded_{head}": field for head, field in HEADS.items()},
-}
+HEADS = ["cgst", "sgst", "igst", "vat"]
 FIGURES = [
     "invoices",
-    *INVOICE_SUMS,
-    *REFUND_SUMS,
+    "invoiced",
+    "untaxed",
+    *HEADS,
+    "round_off",
+    "billed",
+    "refunded",
+    *(f"refunded_{head}" for head in HEADS),
     "collected",
     "net",
     "outstanding",
@@ -74,59 +56,18 @@ LABELS = {
 }
 # The figures that are tax: shown beside money, never added to it.
 TAX_FIGURES = {*HEADS, *(f"refunded_{head}" for head in HEADS)}
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
-def _unpaid():
-    """What is still owed on an invoice as it stands now: its total less what was paid on it."""
-    paid = (
-        Payment.objects.filter(invoice=OuterRef("pk"), status=Payment.Status.SUCCEEDED)
-        .order_by()
-        .values("invoice")
-        .annotate(s=Sum("amount"))
-        .values("s")
+def _money_rows(start: date, end: date, filters: ReportFilters, *, by_day: bool):
+    return filtered_by_visit(
+        MoneyRollup.objects.filter(rollup_span(start, end, by_day=by_day)), filters
     )
-    owed = F("total") - Coalesce(Subquery(paid, output_field=_MONEY), Value(ZERO))
-    settled = [Invoice.Status.PAID, Invoice.Status.PARTIALLY_REFUNDED, Invoice.Status.REFUNDED]
-    # A settled invoice owes nothing: only the others look their payments up (most are paid).
-    return Case(
-        When(status__in=settled, then=Value(ZERO)),
-        default=Greatest(Value(ZERO), owed),
-        output_field=_MONEY,
-    )
-
-
-def _by_period(
-    qs: QuerySet,
-    *,
-    instant: str,
-    time_zone: str,
-    sums: dict,
-    start: date,
-    end: date,
-    group_by: str,
-) -> dict[date, dict[str, Decimal | int]]:
-    """Count and sum `qs` per period of the local date of `instant` in the zone `time_zone`."""
-    rows = (
-        on_local_days(qs, start, end, instant=instant, time_zone=time_zone)
-        .annotate(key=local_period(group_by, instant, time_zone))
-        .values("key")
-        .annotate(n=Count("id"), **{name: Sum(field) for name, field in sums.items()})
-        .order_by()
-    )
-    return {row.pop("key"): row for row in rows}
 
 
 def currencies(*, start: date, end: date, filters: ReportFilters) -> list[str]:
     """The currencies of the invoices issued on local dates start..end."""
-    qs = on_local_days(
-        filtered_by_visit(Invoice.objects.all(), filters, "appointment"),
-        start,
-        end,
-        instant="issued_at",
-        time_zone="visit_time_zone",
-    )
-    return sorted(set(qs.values_list("currency", flat=True).order_by()))
+    rows = _money_rows(start, end, filters, by_day=False).filter(invoices__gt=0)
+    return sorted(set(rows.values_list("currency", flat=True).order_by()))
 
 
 def revenue(
@@ -134,54 +75,18 @@ def revenue(
 ) -> dict[date, dict[str, Decimal | int]]:
     """Per period, in one currency: the FIGURES; outstanding is what is still owed now on the
     invoices issued in the period."""
-    invoices = _by_period(
-        filtered_by_visit(Invoice.objects.filter(currency=currency), filters, "appointment"),
-        instant="issued_at",
-        time_zone="visit_time_zone",
-        sums={**INVOICE_SUMS, "outstanding": _unpaid()},
-        start=start,
-        end=end,
-        group_by=group_by,
+    sums = [f for f in FIGURES if f != "net"]
+    rows = (
+        _money_rows(start, end, filters, by_day=group_by != "month")
+        .filter(currency=currency)
+        .annotate(key=ROLLUP_PERIOD[group_by])
+        .values("key")
+        .annotate(**{f"sum_{f}": Sum(f) for f in sums})
+        .order_by()
     )
-    refunds = _by_period(
-        filtered_by_visit(
-            CreditNote.objects.filter(invoice__currency=currency), filters, "invoice__appointment"
-        ),
-        instant="issued_at",
-        time_zone="invoice__visit_time_zone",
-        sums=REFUND_SUMS,
-        start=start,
-        end=end,
-        group_by=group_by,
-    )
-    payments = _by_period(
-        filtered_by_visit(
-            Payment.objects.filter(
-                status=Payment.Status.SUCCEEDED,
-                completed_at__isnull=False,
-                invoice__currency=currency,
-            ),
-            filters,
-            "appointment",
-        ),
-        instant="completed_at",
-        # The visit's zone as its invoice keeps it: no join through every appointment.
-        time_zone="invoice__visit_time_zone",
-        sums={"collected": "amount"},
-        start=start,
-        end=end,
-        group_by=group_by,
-    )
-    out: dict[date, dict] = defaultdict(lambda: {f: ZERO for f in FIGURES} | {"invoices": 0})
-    for key, row in invoices.items():
-        out[key]["invoices"] = row["n"]
-        for name in [*INVOICE_SUMS, "outstanding"]:
-            out[key][name] = row[name] or ZERO
-    for key, row in refunds.items():
-        for name in REFUND_SUMS:
-            out[key][name] = row[name] or ZERO
-    for key, row in payments.items():
-        out[key]["collected"] = row["collected"] or ZERO
-    for row in out.values():
-        row["net"] = row["invoiced"] - row["refunded"]
+    out: dict[date, dict] = {}
+    for row in rows:
+        figures = {f: row[f"sum_{f}"] or (0 if f == "invoices" else ZERO) for f in sums}
+        figures["net"] = figures["invoiced"] - figures["refunded"]
+        out[row["key"]] = figures
     return out

@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db import transaction
+from django.db.models import Q
 
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.clinic.models import Location, Practitioner
@@ -31,10 +31,10 @@ from carebook.reports.measures import (
     seconds_between,
 )
 from carebook.reports.models import VisitRollup
+from carebook.reports.partitions import Partitioned, lock
 from carebook.reports.selectors import utc_bounds
 from carebook.scheduling.models import BookingRules
 
-G = VisitRollup.Grain
 KEY = ("location_id", "service_id", "mode", "status", "canceller", "late")
 MEASURES = [
     f.name
@@ -50,7 +50,7 @@ APPOINTMENT_VALUES = (
     "end",
     "created_at",
 )
-ROLLUP_LOCK = 0x7265706F  # "repo": the advisory-lock namespace of rollup days
+VISITS = Partitioned(VisitRollup, KEY, tuple(MEASURES))
 
 
 def local_day(start: datetime, time_zone: str) -> date:
@@ -126,65 +126,20 @@ def day_rows(appointments: list[dict], cancels, waits, zones, people) -> dict[tu
         key = (a["practitioner_id"], day, *(a[k] for k in KEY[:4]), who, late)
         row = rows.get(key)
         if row is None:
-            row = rows[key] = dict.fromkeys(MEASURES, 0)
+            row = rows[key] = VISITS.empty()
         _add(row, a, waits.get(a["pk"], ()))
     return rows
-
-
-def _objects(grain: str, rows: dict[tuple, dict]) -> list[VisitRollup]:
-    return [
-        VisitRollup(
-            grain=grain,
-            practitioner_id=key[0],
-            day=key[1],
-            **dict(zip(KEY, key[2:], strict=True)),
-            **measures,
-        )
-        for key, measures in rows.items()
-    ]
 
 
 def _zones() -> dict[int, str]:
     return dict(Location.objects.values_list("pk", "time_zone"))
 
 
-def _lock(practitioner_id: int) -> None:
-    """One refresh of a practitioner's rollup at a time (PostgreSQL; SQLite writes one by one)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROLLUP_LOCK, practitioner_id])
-
-
-def _month_refresh(practitioner_id: int, month: date) -> None:
-    """The practitioner's month rows, added up from their day rows."""
-    VisitRollup.objects.filter(grain=G.MONTH, practitioner_id=practitioner_id, day=month).delete()
-    days = (
-        VisitRollup.objects.filter(
-            grain=G.DAY,
-            practitioner_id=practitioner_id,
-            day__gte=month,
-            day__lt=_next_month(month),
-        )
-        .values(*KEY)
-        .annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
-        .order_by()
-    )
-    rows = {
-        (practitioner_id, month, *(row[k] for k in KEY)): {m: row[f"sum_{m}"] for m in MEASURES}
-        for row in days
-    }
-    VisitRollup.objects.bulk_create(_objects(G.MONTH, rows))
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 @transaction.atomic
 def rollup_refresh(*, practitioner_id: int, day: date) -> int:
     """Recompute one practitioner's day (and its month) from the appointments. Returns the
     number of day rows."""
-    _lock(practitioner_id)
+    lock(practitioner_id)
     lo, hi = utc_bounds(day, day)
     zones = _zones()
     appointments = [
@@ -196,9 +151,7 @@ def rollup_refresh(*, practitioner_id: int, day: date) -> int:
     ]
     cancels, waits = _histories(Q(appointment_id__in=[a["pk"] for a in appointments]))
     rows = day_rows(appointments, cancels, waits, zones, _people([practitioner_id]))
-    VisitRollup.objects.filter(grain=G.DAY, practitioner_id=practitioner_id, day=day).delete()
-    VisitRollup.objects.bulk_create(_objects(G.DAY, rows))
-    _month_refresh(practitioner_id, day.replace(day=1))
+    VISITS.replace_day(practitioner_id, day, rows)
     return len(rows)
 
 
@@ -215,7 +168,7 @@ def rollup_rebuild(practitioner_ids: Iterable[int] | None = None, *, batch: int 
     written = 0
     for pid in ids:
         with transaction.atomic():
-            _lock(pid)
+            lock(pid)
             appointments = list(
                 Appointment.objects.filter(practitioner_id=pid, status__in=STATUSES)
                 .values(*APPOINTMENT_VALUES)
@@ -223,14 +176,7 @@ def rollup_rebuild(practitioner_ids: Iterable[int] | None = None, *, batch: int 
             )
             cancels, waits = _histories(Q(appointment__practitioner_id=pid))
             rows = day_rows(appointments, cancels, waits, zones, people)
-            months: dict[tuple, dict] = {}
-            for (p, day, *key), measures in rows.items():
-                month = months.setdefault((p, day.replace(day=1), *key), dict.fromkeys(MEASURES, 0))
-                for name, value in measures.items():
-                    month[name] += value
-            VisitRollup.objects.filter(practitioner_id=pid).delete()
-            VisitRollup.objects.bulk_create(_objects(G.DAY, rows), batch_size=batch)
-            VisitRollup.objects.bulk_create(_objects(G.MONTH, months), batch_size=batch)
+            VISITS.replace_all(pid, rows, batch=batch)
             written += len(rows)
     return written
 

@@ -199,7 +199,7 @@ def rollup_for(
     )
 
 
-_ROLLUP_PERIOD = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}
+ROLLUP_PERIOD = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}
 
 
 def appointment_counts(
@@ -208,7 +208,7 @@ def appointment_counts(
     """Appointments starting on local dates start..end, per period and status."""
     rows = (
         rollup_for(filters, start, end, by_day=group_by != "month")
-        .annotate(key=_ROLLUP_PERIOD[group_by])
+        .annotate(key=ROLLUP_PERIOD[group_by])
         .values("key", "status")
         .annotate(n=Sum("visits"))
         .order_by()

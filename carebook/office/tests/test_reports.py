@@ -71,6 +71,7 @@ def export(client, kind, day, **extra):
 def test_csv_exports_are_logged_and_hold_the_rows_behind_the_report(client, monkeypatch):
     monkeypatch.setattr(ledger, "provider_get", lambda: RecordingGateway())
     visit = paid_booking()
+    run_worker()
     day = visit.invoice.issued_at.astimezone(visit.location.tz).date()
     staff = StaffFactory()
     client.force_login(staff)

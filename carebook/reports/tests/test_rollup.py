@@ -1,18 +1,23 @@
-"""The visits rollup: kept current by the task queue through every change the services make,
-equal to a rebuild from scratch, and added up the same from months as from days."""
+"""The visits and money rollups: kept current by the task queue through every change the
+services make, equal to a rebuild from scratch, and added up the same from months as days."""
 
 import random
 from collections import Counter
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.db.models import Sum
 from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from carebook.accounts.tests.factories import PatientFactory, StaffFactory
 from carebook.api.tests.conftest import book, local_start
+from carebook.billing import ledger
+from carebook.billing.services import credit_note_issue, payment_record
+from carebook.billing.tests.factories import RecordingGateway, issued_invoice, paid_booking
 from carebook.booking.models import Appointment
 from carebook.booking.services import (
     appointment_cancel,
@@ -22,7 +27,8 @@ from carebook.booking.services import (
 )
 from carebook.booking.tests.factories import appointment_row, bookable_calendar
 from carebook.core.tests.tasks import run_worker
-from carebook.reports.models import VisitRollup
+from carebook.reports.models import MoneyRollup, VisitRollup
+from carebook.reports.money import money_rebuild
 from carebook.reports.rollup import rollup_rebuild
 from carebook.reports.selectors import STATUSES, ReportFilters, appointment_counts, rollup_span
 from carebook.reports.tasks import rollup_refresh_visit
@@ -116,3 +122,28 @@ def world_of_days():
     for i in range(0, 214, 2):
         appointment_row(cal, patient, base + timedelta(days=i), status=STATUSES[i % len(STATUSES)])
     rollup_rebuild()
+
+
+def money_snapshot() -> Counter:
+    fields = [f.attname for f in MoneyRollup._meta.concrete_fields if f.name != "id"]
+    return Counter(MoneyRollup.objects.values_list(*fields))
+
+
+def test_every_money_change_keeps_the_money_rollup_equal_to_a_rebuild(monkeypatch):
+    monkeypatch.setattr(ledger, "provider_get", lambda: RecordingGateway())
+    staff = StaffFactory()
+    unpaid = issued_invoice()
+    paid = paid_booking().invoice
+    part = issued_invoice()
+    run_worker()
+    issued = money_snapshot()
+    assert sum(r.invoices for r in MoneyRollup.objects.filter(grain="D")) == 3
+    payment_record(invoice=part, method="cash", by=staff, amount=part.total / 2)
+    credit_note_issue(invoice=paid, amount=Decimal("100.00"), reason="Goodwill", by=staff)
+    run_worker()
+    kept = money_snapshot()
+    assert kept != issued
+    money_rebuild()
+    assert money_snapshot() == kept, "the task-kept money rollup differs from a rebuild"
+    owed = MoneyRollup.objects.filter(grain="M").aggregate(s=Sum("outstanding"))["s"]
+    assert owed == unpaid.total + part.total - part.total / 2

@@ -1199,9 +1199,10 @@ def measure(*, marker: dict, runs: int, explain: bool, budget_s: float = BUDGET_
     from bench.run import queries_of
     from carebook.booking.models import Appointment
     from carebook.clinic.models import Practitioner, Specialty
-    from carebook.office.selectors import office_report
+    from carebook.office.selectors import office_report, office_report_section
     from carebook.reports.revenue import revenue
     from carebook.reports.selectors import ReportFilters, appointment_counts, peak_hours
+    from carebook.reports.summary import SECTIONS
 
     today = date.fromisoformat(marker["anchor"])
     fy_first, fy_last = financial_year_before(today)
@@ -1256,6 +1257,13 @@ def measure(*, marker: dict, runs: int, explain: bool, budget_s: float = BUDGET_
     for label, params in cases:
         data = report_data(params, today)
         timed(label, lambda data=data: office_report(data))
+    # The page's two later sections, each its own request (htmx asks after the first answer).
+    fy_data = report_data(last_fy | {"group_by": "month"}, today)
+    for section in SECTIONS:
+        timed(
+            f"section {section}, FY",
+            lambda section=section: office_report_section(section, fy_data),
+        )
     everyone = ReportFilters()
     fy = {"start": fy_first, "end": fy_last}
     timed(
@@ -1287,6 +1295,12 @@ def measure(*, marker: dict, runs: int, explain: bool, budget_s: float = BUDGET_
             lambda: client.get(url),
             note=f", {size} KiB (test client, staff, real clock)",
         )
+        for section in SECTIONS:
+            part = f"/office/reports/{section}/?period=financial_year&group_by=month"
+            timed(
+                f"GET /office/reports/{section}/, this FY"[:46],
+                lambda part=part: client.get(part, headers={"HX-Request": "true"}),
+            )
     return results
 
 

@@ -67,6 +67,10 @@ def test_office_reports_pass_axe(new_page, axe, shot):
     log_in(page, StaffFactory().email)
     page.goto("/office/reports/")
     assert page.get_by_role("heading", name="When patients come").is_visible()
+    # Patients and the heat map follow in requests of their own (htmx swaps them in).
+    page.locator("table.heatmap").wait_for()
+    page.get_by_role("table", name="New and returning patients").wait_for()
+    assert page.locator("[aria-busy=true]").count() == 0
     page.get_by_text("By day").first.click()  # open a table behind <details>
     assert page.locator("figure.chart svg[role=img]").count() == 2
     assert axe(page) == []
@@ -80,6 +84,7 @@ def test_my_figures_pass_axe(new_page, axe, shot):
     log_in(page, cal.practitioner.user.email)
     page.goto("/practice/figures/")
     assert page.get_by_role("heading", name="Diaries").is_visible()
+    page.locator("table.heatmap").wait_for()
     assert axe(page) == []
     shot(page, "practice")
 

@@ -17,7 +17,7 @@ from carebook.core.querysets import filter_given
 from carebook.core.security_log import SecurityEvent
 from carebook.core.timeutils import local_day_bounds
 from carebook.reports.selectors import ReportFilters
-from carebook.reports.summary import report_summary
+from carebook.reports.summary import SECTIONS, report_summary
 from carebook.scheduling.models import AvailabilityWindow
 
 
@@ -261,3 +261,9 @@ def office_report(data: dict) -> dict:
     """The reports page's tables from a valid ReportForm's data."""
     (start, end), group_by = data["range"], data["group_by"]
     return report_summary(start=start, end=end, group_by=group_by, filters=report_filters(data))
+
+
+def office_report_section(section: str, data: dict) -> dict:
+    """One of the sections the reports page loads after its first answer."""
+    (start, end) = data["range"]
+    return SECTIONS[section](start=start, end=end, filters=report_filters(data))

@@ -31,5 +31,6 @@ urlpatterns = [
     path("security-log/", views.security_log, name="security_log"),
     path("reports/", views.reports, name="reports"),
     path("reports/<slug:kind>.csv", views.reports_export, name="reports_export"),
+    path("reports/<slug:section>/", views.reports_section, name="reports_section"),
     path("webhooks/", include("carebook.webhooks.urls")),
 ]

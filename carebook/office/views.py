@@ -407,26 +407,60 @@ def security_log(request):
     )
 
 
-@staff_required
-def reports(request):
-    """What the clinic did, earned and when patients come: the period beside the one before."""
+def _report_form(request) -> ReportForm:
+    """The reports page's form, bound to the query (this month by day when there is none)."""
     form = ReportForm(request.GET or None, today=selectors.clinic_today(utcnow()))
-    if form.is_bound and not form.is_valid():
-        return render(request, "office/reports.html", {"form": form}, status=400)
     if not form.is_bound:
         form = ReportForm({"period": "month", "group_by": "day"}, today=form.today)
-        form.is_valid()
-    data = form.cleaned_data
-    query = urlencode({k: v for k, v in form.data.items() if v not in (None, "")})
+    form.is_valid()
+    return form
+
+
+def _query(form) -> str:
+    return urlencode({k: v for k, v in form.data.items() if v not in (None, "")})
+
+
+REPORT_SECTIONS = {"patients": "reports/_patients.html", "peak-hours": "reports/_peak.html"}
+
+
+@staff_required
+def reports(request):
+    """What the clinic did, earned and when patients come: the period beside the one before.
+    The slower sections (patients, peak hours) follow in requests of their own."""
+    form = _report_form(request)
+    if form.errors:
+        return render(request, "office/reports.html", {"form": form}, status=400)
     return render(
         request,
         "office/reports.html",
         {
             "form": form,
-            "report": selectors.office_report(data),
+            "report": selectors.office_report(form.cleaned_data),
             "exports": EXPORT_LABELS,
-            "query": query,
+            "query": _query(form),
+            "section_urls": {
+                name.replace("-", "_"): reverse("office:reports_section", args=[name])
+                for name in REPORT_SECTIONS
+            },
         },
+    )
+
+
+@staff_required
+def reports_section(request, section: str):
+    """One section of the reports page (htmx swaps it in; without JavaScript, a page)."""
+    if section not in REPORT_SECTIONS:
+        raise Http404
+    form = _report_form(request)
+    if form.errors:
+        return render(request, "office/reports.html", {"form": form}, status=400)
+    context = {"r": selectors.office_report_section(section, form.cleaned_data)}
+    if request.headers.get("HX-Request") == "true":
+        return render(request, REPORT_SECTIONS[section], context)
+    return render(
+        request,
+        "office/report_section.html",
+        {**context, "section": REPORT_SECTIONS[section], "query": _query(form)},
     )
 
 

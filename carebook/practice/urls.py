@@ -18,5 +18,6 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("patients/", views.patients, name="patients"),
     path("figures/", views.figures, name="figures"),
+    path("figures/<slug:section>/", views.figures_section, name="figures_section"),
     path("patients/<int:pk>/", views.patient, name="patient"),
 ]

@@ -5,11 +5,13 @@ Every view answers 404 to anyone but a practitioner, and reads only that practit
 
 from copy import copy
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +36,7 @@ from carebook.practice.forms import (
 )
 from carebook.reports.forms import OwnReportForm
 from carebook.reports.selectors import ReportFilters
-from carebook.reports.summary import report_summary
+from carebook.reports.summary import SECTIONS, report_summary
 from carebook.scheduling import services as scheduling
 from carebook.scheduling.models import BookingRules, Weekday
 
@@ -482,32 +484,69 @@ def patient(request, pk: int):
     )
 
 
+def _figures_form(request) -> OwnReportForm:
+    home = selectors.home_zone(practitioner=request.practitioner)
+    form = OwnReportForm(
+        request.GET or {"period": "month", "group_by": "week"},
+        today=utcnow().astimezone(zone(home)).date(),
+        practitioner=request.practitioner,
+    )
+    form.is_valid()
+    return form
+
+
+def _own_filters(request, data) -> ReportFilters:
+    return ReportFilters(
+        practitioner_id=request.practitioner.pk,
+        location_id=data["location"].pk if data.get("location") else None,
+        service_id=data["service"].pk if data.get("service") else None,
+    )
+
+
+FIGURE_SECTIONS = {"patients": "reports/_patients.html", "peak-hours": "reports/_peak.html"}
+
+
 @practitioner_required
 def figures(request):
     """The practitioner's own figures: their diary, visits, no-shows and the money of their
-    visits, for a period beside the one before."""
-    home = selectors.home_zone(practitioner=request.practitioner)
-    today = utcnow().astimezone(zone(home)).date()
-    practitioner = request.practitioner
-    form = OwnReportForm(
-        request.GET or {"period": "month", "group_by": "week"},
-        today=today,
-        practitioner=practitioner,
-    )
-    if not form.is_valid():
+    visits, for a period beside the one before (patients and peak hours follow)."""
+    form = _figures_form(request)
+    if form.errors:
         return _form_page(request, "practice/figures.html", "figures", form)
     data = form.cleaned_data
     (start, end), group_by = data["range"], data["group_by"]
     report = report_summary(
-        start=start,
-        end=end,
-        group_by=group_by,
-        filters=ReportFilters(
-            practitioner_id=practitioner.pk,
-            location_id=data["location"].pk if data.get("location") else None,
-            service_id=data["service"].pk if data.get("service") else None,
-        ),
+        start=start, end=end, group_by=group_by, filters=_own_filters(request, data)
     )
-    return _form_page(
-        request, "practice/figures.html", "figures", form, {"report": report, "own": True}
+    context = {
+        "report": report,
+        "own": True,
+        "query": urlencode({k: v for k, v in form.data.items() if v not in (None, "")}),
+        "section_urls": {
+            name.replace("-", "_"): reverse("practice:figures_section", args=[name])
+            for name in FIGURE_SECTIONS
+        },
+    }
+    return _form_page(request, "practice/figures.html", "figures", form, context)
+
+
+@practitioner_required
+def figures_section(request, section: str):
+    """One section of My figures (htmx swaps it in; without JavaScript, a page)."""
+    if section not in FIGURE_SECTIONS:
+        raise Http404
+    form = _figures_form(request)
+    if form.errors:
+        return _form_page(request, "practice/figures.html", "figures", form)
+    (start, end) = form.cleaned_data["range"]
+    figures = SECTIONS[section](
+        start=start, end=end, filters=_own_filters(request, form.cleaned_data)
+    )
+    if _is_htmx(request):
+        return render(request, FIGURE_SECTIONS[section], {"r": figures})
+    return _page(
+        request,
+        "practice/figures_section.html",
+        "figures",
+        {"r": figures, "section": FIGURE_SECTIONS[section]},
     )

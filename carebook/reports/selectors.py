@@ -157,15 +157,15 @@ def on_local_days(
         )
         chosen |= Q(**where, **{f"{instant}__gte": lo, f"{instant}__lt": hi})
     if not by_location:
-        lo, hi = utc_bounds(start, end)
         qs = qs.alias(local_day=local_date(instant, time_zone))
         chosen |= Q(
             ~Q(**{f"{time_zone}__in": list(locations)}),
-            **{f"{instant}__gte": lo, f"{instant}__lt": hi},
             local_day__gte=start,
             local_day__lte=end,
         )
-    return qs.filter(chosen)
+    # The envelope of every zone's range: the one range an index scan can start from.
+    lo, hi = utc_bounds(start, end)
+    return qs.filter(chosen, **{f"{instant}__gte": lo, f"{instant}__lt": hi})
 
 
 def _month_after(day: date) -> date:

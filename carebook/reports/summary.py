@@ -34,9 +34,6 @@ def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilt
     earlier = appointment_counts(start=before[0], end=before[1], group_by="month", filters=filters)
     statuses = [str(s) for s in STATUSES]
     keys = period_starts(start, end, group_by)
-    grid = peak_hours(start=start, end=end, filters=filters)
-    top = max((n for row in grid for n in row), default=0)
-
     return {
         "start": start,
         "end": end,
@@ -54,11 +51,6 @@ def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilt
             or currencies(start=before[0], end=before[1], filters=filters)
             or ["INR"]
         ],
-        "heat": [
-            (day, [(n, 0 if not top else min(4, (4 * n + top - 1) // top)) for n in row])
-            for day, row in zip(WEEKDAYS, grid, strict=True)
-        ],
-        "hours": list(range(24)),
         "charts": {"appointments": _appointments_chart(keys, group_by, counts)},
         **visit_figures(start, end, before, filters, counts, earlier),
     }
@@ -136,14 +128,8 @@ def visit_figures(start, end, before, filters, counts, earlier) -> dict:
     whom_before, late_before = cancellations(**span_before)
     now = rates(_status_totals(counts), whom, late)
     then = rates(_status_totals(earlier), whom_before, late_before)
-    people, people_before = patients(**span), patients(**span_before)
     statuses = [str(s) for s in STATUSES]
     return {
-        "patients": [
-            ("New", people.new, people_before.new),
-            ("Returning", people.returning, people_before.returning),
-            ("All seen", people.seen, people_before.seen),
-        ],
         "cancellers": [
             (label, whom[key], late[key], whom_before[key]) for key, label in CANCELLERS.items()
         ],
@@ -165,6 +151,38 @@ def visit_figures(start, end, before, filters, counts, earlier) -> dict:
             ("Booked ahead: from booking to visit", lead_times(**span)),
             ("Requests: from asking to the practitioner's answer", decision_times(**span)),
         ],
-        "filtered": filters != ReportFilters(),
         "diaries": utilisation(**span),
     }
+
+
+def patient_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
+    """New and returning patients, this period beside the one before (a section of its own:
+    the page asks for it after the rest)."""
+    before = previous_range(start, end)
+    now = patients(start=start, end=end, filters=filters)
+    then = patients(start=before[0], end=before[1], filters=filters)
+    return {
+        "patients": [
+            ("New", now.new, then.new),
+            ("Returning", now.returning, then.returning),
+            ("All seen", now.seen, then.seen),
+        ],
+        "filtered": filters != ReportFilters(),
+    }
+
+
+def peak_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
+    """The weekday x hour heat map of visits, darker where busier (a section of its own)."""
+    grid = peak_hours(start=start, end=end, filters=filters)
+    top = max((n for row in grid for n in row), default=0)
+    return {
+        "heat": [
+            (day, [(n, 0 if not top else min(4, (4 * n + top - 1) // top)) for n in row])
+            for day, row in zip(WEEKDAYS, grid, strict=True)
+        ],
+        "hours": list(range(24)),
+    }
+
+
+# The sections a reports page loads after its first answer: name -> figures.
+SECTIONS = {"patients": patient_figures, "peak-hours": peak_figures}

@@ -39,10 +39,19 @@ def test_a_custom_period_shows_counts_money_and_peak_hours(client):
     assert response.status_code == 200
     report = response.context["report"]
     assert ("Confirmed", 1, 0) in report["totals"]
-    day_row, hours = report["heat"][day.weekday()]
-    assert hours[9] == (1, 4)  # the busiest hour, darkest
     html = response.content.decode()
     assert "When patients come" in html and "Money (INR)" in html
+    # The heat map follows in a request of its own: htmx asks for it, or the link opens it.
+    section = reverse("office:reports_section", args=["peak-hours"])
+    assert f'hx-get="{section}?' in html
+    params = {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"}
+    heat = client.get(section, params, headers={"HX-Request": "true"})
+    day_row, hours = heat.context["r"]["heat"][day.weekday()]
+    assert hours[9] == (1, 4)  # the busiest hour, darkest
+    assert heat.content.decode().lstrip().startswith("<section")
+    page = client.get(section, params)
+    assert "<html" in page.content.decode() and "When patients come" in page.content.decode()
+    assert client.get(reverse("office:reports_section", args=["nothing"])).status_code == 404
     assert reverse("office:reports") in client.get(reverse("office:dashboard")).content.decode()
 
 
@@ -127,7 +136,12 @@ def test_the_page_answers_who_cancelled_who_is_new_and_how_full_the_diary_is(cli
         URL, {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"}
     )
     report = response.context["report"]
-    assert ("New", 1, 0) in report["patients"]
+    people = client.get(
+        reverse("office:reports_section", args=["patients"]),
+        {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"},
+        headers={"HX-Request": "true"},
+    )
+    assert ("New", 1, 0) in people.context["r"]["patients"]
     assert ("Patient", 1, 0, 0) in report["cancellers"]
     [diary] = report["diaries"]
     assert (diary.offered_minutes, diary.booked_minutes) == (4 * 60, 30)

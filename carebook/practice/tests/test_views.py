@@ -725,3 +725,24 @@ def test_my_figures_refuse_another_practitioners_service(doc, cal):
     response = doc.get("/practice/figures/", {"period": "month", "service": theirs.service.pk})
     assert response.status_code == 400
     assert "service" in response.context["form"].errors
+
+
+def test_my_figures_sections_count_only_my_patients(doc, cal):
+    book(cal, ist(10, 10), status=S.COMPLETED)
+    book(other_calendar(), ist(10, 11), status=S.COMPLETED)
+    run_worker()
+    page = doc.get("/practice/figures/", {"period": "month", "group_by": "week"})
+    assert 'hx-get="/practice/figures/patients/?' in page.content.decode()
+    people = doc.get(
+        "/practice/figures/patients/",
+        {"period": "month", "group_by": "week"},
+        headers={"HX-Request": "true"},
+    )
+    assert ("All seen", 1, 0) in people.context["r"]["patients"]
+    heat = doc.get("/practice/figures/peak-hours/", {"period": "month"})
+    assert (
+        heat.status_code == 200
+        and sum(map(sum, ([n for n, _level in row] for _day, row in heat.context["r"]["heat"])))
+        == 1
+    )
+    assert doc.get("/practice/figures/nothing/").status_code == 404

@@ -1,6 +1,7 @@
 """axe-core finds no serious or critical WCAG 2.2 AA violations on the key pages."""
 
 import pytest
+from playwright.sync_api import expect
 
 from carebook.accounts.tests.factories import StaffFactory
 from e2e.helpers import book_directly, clinic_with_cardiologist, free_starts, log_in, patient
@@ -67,10 +68,10 @@ def test_office_reports_pass_axe(new_page, axe, shot):
     log_in(page, StaffFactory().email)
     page.goto("/office/reports/")
     assert page.get_by_role("heading", name="When patients come").is_visible()
-    # Patients and the heat map follow in requests of their own (htmx swaps them in).
-    page.locator("table.heatmap").wait_for()
-    page.get_by_role("table", name="New and returning patients").wait_for()
-    assert page.locator("[aria-busy=true]").count() == 0
+    # Patients, the heat map, breakdowns and diaries follow in requests of their own.
+    expect(page.locator("[aria-busy=true]")).to_have_count(0)
+    assert page.locator("table.heatmap").is_visible()
+    assert page.get_by_role("table", name="New and returning patients").is_visible()
     page.get_by_text("By day").first.click()  # open a table behind <details>
     assert page.locator("figure.chart svg[role=img]").count() == 2
     assert axe(page) == []
@@ -83,8 +84,9 @@ def test_my_figures_pass_axe(new_page, axe, shot):
     page = new_page()
     log_in(page, cal.practitioner.user.email)
     page.goto("/practice/figures/")
+    expect(page.locator("[aria-busy=true]")).to_have_count(0)
     assert page.get_by_role("heading", name="Diaries").is_visible()
-    page.locator("table.heatmap").wait_for()
+    assert page.locator("table.heatmap").is_visible()
     assert axe(page) == []
     shot(page, "practice")
 

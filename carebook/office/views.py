@@ -420,7 +420,12 @@ def _query(form) -> str:
     return urlencode({k: v for k, v in form.data.items() if v not in (None, "")})
 
 
-REPORT_SECTIONS = {"patients": "reports/_patients.html", "peak-hours": "reports/_peak.html"}
+REPORT_SECTIONS = {
+    "patients": "reports/_patients.html",
+    "peak-hours": "reports/_peak.html",
+    "breakdowns": "reports/_breakdowns.html",
+    "diaries": "reports/_diaries.html",
+}
 
 
 @staff_required

@@ -503,7 +503,12 @@ def _own_filters(request, data) -> ReportFilters:
     )
 
 
-FIGURE_SECTIONS = {"patients": "reports/_patients.html", "peak-hours": "reports/_peak.html"}
+FIGURE_SECTIONS = {
+    "patients": "reports/_patients.html",
+    "peak-hours": "reports/_peak.html",
+    "breakdowns": "reports/_breakdowns.html",
+    "diaries": "reports/_diaries.html",
+}
 
 
 @practitioner_required
@@ -543,10 +548,10 @@ def figures_section(request, section: str):
         start=start, end=end, filters=_own_filters(request, form.cleaned_data)
     )
     if _is_htmx(request):
-        return render(request, FIGURE_SECTIONS[section], {"r": figures})
+        return render(request, FIGURE_SECTIONS[section], {"r": figures, "own": True})
     return _page(
         request,
         "practice/figures_section.html",
         "figures",
-        {"r": figures, "section": FIGURE_SECTIONS[section]},
+        {"r": figures, "own": True, "section": FIGURE_SECTIONS[section]},
     )

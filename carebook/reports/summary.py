@@ -128,7 +128,6 @@ def visit_figures(start, end, before, filters, counts, earlier) -> dict:
     whom_before, late_before = cancellations(**span_before)
     now = rates(_status_totals(counts), whom, late)
     then = rates(_status_totals(earlier), whom_before, late_before)
-    statuses = [str(s) for s in STATUSES]
     return {
         "cancellers": [
             (label, whom[key], late[key], whom_before[key]) for key, label in CANCELLERS.items()
@@ -137,21 +136,10 @@ def visit_figures(start, end, before, filters, counts, earlier) -> dict:
             ("No-show rate", _percent(now.no_show), _percent(then.no_show)),
             ("Late-cancellation rate", _percent(now.late_cancel), _percent(then.late_cancel)),
         ],
-        "breakdowns": [
-            (
-                dimension,
-                [
-                    (label, [c[s] for s in statuses], sum(c.values()))
-                    for _key, label, c in breakdown(dimension, **span)
-                ],
-            )
-            for dimension in DIMENSIONS
-        ],
         "waits": [
             ("Booked ahead: from booking to visit", lead_times(**span)),
             ("Requests: from asking to the practitioner's answer", decision_times(**span)),
         ],
-        "diaries": utilisation(**span),
     }
 
 
@@ -184,5 +172,36 @@ def peak_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     }
 
 
+def breakdown_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
+    """Appointments by practitioner, specialty, location, service and visit mode, each by
+    status (a section of its own: with 200 practitioners, long tables)."""
+    statuses = [str(s) for s in STATUSES]
+    return {
+        "statuses": [(s, Appointment.Status(s).label) for s in statuses],
+        "breakdowns": [
+            (
+                dimension,
+                [
+                    (label, [c[s] for s in statuses], sum(c.values()))
+                    for _key, label, c in breakdown(
+                        dimension, start=start, end=end, filters=filters
+                    )
+                ],
+            )
+            for dimension in DIMENSIONS
+        ],
+    }
+
+
+def diary_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
+    """How full each practitioner's diary was (a section of its own)."""
+    return {"diaries": utilisation(start=start, end=end, filters=filters)}
+
+
 # The sections a reports page loads after its first answer: name -> figures.
-SECTIONS = {"patients": patient_figures, "peak-hours": peak_figures}
+SECTIONS = {
+    "patients": patient_figures,
+    "peak-hours": peak_figures,
+    "breakdowns": breakdown_figures,
+    "diaries": diary_figures,
+}

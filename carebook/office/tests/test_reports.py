@@ -136,19 +136,24 @@ def test_the_page_answers_who_cancelled_who_is_new_and_how_full_the_diary_is(cli
         URL, {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"}
     )
     report = response.context["report"]
-    people = client.get(
-        reverse("office:reports_section", args=["patients"]),
-        {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"},
-        headers={"HX-Request": "true"},
-    )
-    assert ("New", 1, 0) in people.context["r"]["patients"]
+
+    def section(name):
+        params = {"period": "custom", "first_day": day, "last_day": day, "group_by": "day"}
+        url = reverse("office:reports_section", args=[name])
+        answer = client.get(url, params, headers={"HX-Request": "true"})
+        assert answer.status_code == 200
+        return answer.context["r"], answer.content.decode()
+
+    assert ("New", 1, 0) in section("patients")[0]["patients"]
     assert ("Patient", 1, 0, 0) in report["cancellers"]
-    [diary] = report["diaries"]
+    [diary] = section("diaries")[0]["diaries"]
     assert (diary.offered_minutes, diary.booked_minutes) == (4 * 60, 30)
-    by_practitioner = dict(report["breakdowns"])["practitioner"]
+    figures, html = section("breakdowns")
+    by_practitioner = dict(figures["breakdowns"])["practitioner"]
     assert [(label, total) for label, _counts, total in by_practitioner] == [
         (cal.practitioner.display_name, 2)
     ]
+    assert "By practitioner, specialty, place, service and mode" in html
     html = response.content.decode()
     for heading in ("Patients", "Cancellations and no-shows", "Diaries", "Waiting"):
         assert f">{heading}</h2>" in html

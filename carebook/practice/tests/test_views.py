@@ -712,11 +712,20 @@ def test_my_figures_count_only_my_visits(doc, cal):
     report = response.context["report"]
     assert ("Completed", 1, 0) in report["totals"]
     assert ("Practitioner", 1, 0, 0) in report["cancellers"]
-    assert [d.practitioner_id for d in report["diaries"]] == [cal.practitioner.pk]
+    diaries = doc.get(
+        "/practice/figures/diaries/",
+        {"period": "month", "group_by": "week"},
+        headers={"HX-Request": "true"},
+    )
+    assert [d.practitioner_id for d in diaries.context["r"]["diaries"]] == [cal.practitioner.pk]
     form = response.context["form"]
     assert "practitioner" not in form.fields
     assert list(form.fields["service"].queryset) == [cal.service]
-    html = response.content.decode()
+    html = doc.get(
+        "/practice/figures/breakdowns/",
+        {"period": "month", "group_by": "week"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
     assert "By practitioner" not in html and "By location" in html
 
 

@@ -97,7 +97,7 @@ def test_revenue_endpoint_answers_every_period_with_money_and_tax_apart(world):
 
 def test_visits_report_gives_the_pages_numbers(world):
     from carebook.booking.services import appointment_cancel
-    from carebook.reports.summary import report_summary
+    from carebook.reports.summary import diary_figures, report_summary
 
     first = book(world.cal, world.patient, local_start(3, 9))
     other = book(world.other_cal, world.other_patient, local_start(3, 10))
@@ -114,7 +114,8 @@ def test_visits_report_gives_the_pages_numbers(world):
     ]
     assert body["patients"] == {"seen": 0, "new": 0, "returning": 0}  # a request is not kept
     assert [(d["practitioner_id"], d["offered_minutes"]) for d in body["utilisation"]] == [
-        (d.practitioner_id, d.offered_minutes) for d in page["diaries"]
+        (d.practitioner_id, d.offered_minutes)
+        for d in diary_figures(start=day, end=day, filters=ReportFilters())["diaries"]
     ]
     by_location = body["breakdowns"]["location"]
     assert sum(row["total"] for row in by_location) == 2

@@ -18,7 +18,6 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
@@ -39,6 +38,10 @@ CODE_LIFETIME = timedelta(minutes=10)
 WINDOW = timedelta(hours=1)
 CODES_PER_PHONE = 3  # codes a number may be sent in WINDOW
 CODES_PER_CLIENT = 10
+CODES_PER_SITE = 300  # every number together: what an attacker with many addresses can cost
+DAY = timedelta(hours=24)
+CODES_PER_PHONE_DAY = 5  # 25 guesses a day at most, and at most 5 texts, per number
+SCOPE_SEND_DAY = "claim_code_day"
 TRIES_PER_CLIENT = 30  # codes a client may type in WINDOW, across every number
 SCOPE_SEND = "claim_code"
 SCOPE_TRY = "claim_code_try"
@@ -70,8 +73,9 @@ def code_for(claim: ClaimCode) -> str:
 
 
 def _claimable(phone: str) -> User | None:
-    """The one active patient with this phone who has never had a password, if exactly one,
-    and no other account logs in with the number already."""
+    """The one active patient with this phone who has never had a password and never logged
+    in, if exactly one, and no other account logs in with the number already. (An account
+    whose password was switched off, say after a compromise, is not claimable: it logged in.)"""
     if User.objects.filter(phone=phone, phone_verified_at__isnull=False).exists():
         return None
     found = list(
@@ -80,6 +84,7 @@ def _claimable(phone: str) -> User | None:
             is_active=True,
             phone=phone,
             password__startswith=UNUSABLE_PASSWORD_PREFIX,
+            last_login__isnull=True,
         )[:2]
     )
     return found[0] if len(found) == 1 else None
@@ -99,8 +104,11 @@ def claim_code_request(*, phone: str, request=None) -> str:
         limits=[
             (f"phone:{phone}", CODES_PER_PHONE),
             (throttle.client_limit_key(request), CODES_PER_CLIENT),
+            ("site", CODES_PER_SITE),
         ],
         window=WINDOW,
+    ) or throttle.rate_limit_hit(
+        scope=SCOPE_SEND_DAY, limits=[(f"phone:{phone}", CODES_PER_PHONE_DAY)], window=DAY
     )
     if wait:
         security_event(kind="throttled", request=request, detail=f"claim code for {phone}")
@@ -199,16 +207,21 @@ def _claim(*, phone: str, code: str, password: str, email: str, request) -> User
         claim.save(update_fields=["attempts"])
         return None
     user = User.objects.select_for_update().get(pk=claim.user_id)
-    if user.has_usable_password() or not user.is_active or user.phone != phone:
+    if (
+        user.has_usable_password()
+        or user.last_login is not None
+        or user.role != User.Role.PATIENT
+        or not user.is_active
+        or user.phone != phone
+    ):
         return None
     password_validation.validate_password(password, user)
     fields = ["password", "phone_verified_at"]
     email = email_check(email) if email.strip() else ""
-    if email and email != user.email:
-        if User.objects.filter(email=email).exclude(pk=user.pk).exists():
-            raise InvalidInput(
-                gettext("This email is another account's: leave it empty, or use another one.")
-            )
+    # An address another account holds is left out without saying so: the answer must not
+    # tell a code holder which addresses are registered (they can add one later).
+    taken = User.objects.filter(email=email).exclude(pk=user.pk).exists() if email else False
+    if email and email != user.email and not taken:
         user.email, user.email_verified_at = email, None
         fields += ["email", "email_verified_at"]
     user.set_password(password)

@@ -3,7 +3,6 @@
 import csv
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from io import StringIO
 
 from carebook.billing.models import CreditNote, Invoice, InvoiceLine
@@ -16,8 +15,8 @@ from carebook.reports.selectors import (
     appointment_counts,
     appointments_for,
     filtered_by_visit,
+    on_local_days,
     peak_hours,
-    utc_bounds,
 )
 from carebook.reports.utilisation import utilisation
 from carebook.reports.visits import (
@@ -47,10 +46,6 @@ KINDS = (
 
 def _local(instant, tz: str):
     return instant.astimezone(zone(tz))
-
-
-def _in_range(instant, tz: str, start: date, end: date) -> bool:
-    return start <= _local(instant, tz).date() <= end
 
 
 def summary_rows(start, end, group_by, filters: ReportFilters) -> Iterator[list]:
@@ -127,7 +122,6 @@ def peak_hour_rows(start, end, filters: ReportFilters) -> Iterator[list]:
 
 def appointment_rows(start, end, filters: ReportFilters) -> Iterator[list]:
     """No patient data: what an appointment was, where, with whom, and how it ended."""
-    lo, hi = utc_bounds(start, end)
     yield [
         "id",
         "local_date",
@@ -141,27 +135,25 @@ def appointment_rows(start, end, filters: ReportFilters) -> Iterator[list]:
         "price",
     ]
     qs = (
-        appointments_for(filters)
-        .filter(start__gte=lo, start__lt=hi)
+        on_local_days(appointments_for(filters), start, end)
         .select_related("location", "practitioner__user", "service")
         .order_by("start", "pk")
     )
     for a in qs.iterator(chunk_size=2000):
         tz = a.location.time_zone
-        if _in_range(a.start, tz, start, end):
-            local = _local(a.start, tz)
-            yield [
-                a.pk,
-                local.date().isoformat(),
-                local.strftime("%H:%M"),
-                tz,
-                a.location.name,
-                a.practitioner.display_name,
-                a.service.name,
-                a.mode,
-                a.status,
-                a.price,
-            ]
+        local = _local(a.start, tz)
+        yield [
+            a.pk,
+            local.date().isoformat(),
+            local.strftime("%H:%M"),
+            tz,
+            a.location.name,
+            a.practitioner.display_name,
+            a.service.name,
+            a.mode,
+            a.status,
+            a.price,
+        ]
 
 
 HEAD_COLUMNS = ["cgst", "sgst", "igst", "vat"]
@@ -172,7 +164,6 @@ def _heads(row) -> list:
 
 
 def invoice_rows(start, end, filters: ReportFilters) -> Iterator[list]:
-    lo, hi = utc_bounds(start, end)
     yield [
         "number",
         "issued_local_date",
@@ -189,32 +180,34 @@ def invoice_rows(start, end, filters: ReportFilters) -> Iterator[list]:
         "total",
         "status",
     ]
-    qs = filtered_by_visit(Invoice.objects.all(), filters, "appointment").filter(
-        issued_at__gte=lo, issued_at__lt=hi
+    qs = on_local_days(
+        filtered_by_visit(Invoice.objects.all(), filters, "appointment"),
+        start,
+        end,
+        instant="issued_at",
+        time_zone="visit_time_zone",
     )
     for i in qs.order_by("issued_at", "pk").iterator(chunk_size=2000):
-        if _in_range(i.issued_at, i.visit_time_zone, start, end):
-            yield [
-                i.number,
-                _local(i.issued_at, i.visit_time_zone).date().isoformat(),
-                i.currency,
-                i.supplier_state,
-                i.place_of_supply,
-                i.clinic_gstin,
-                i.patient_name,
-                i.practitioner_name,
-                i.taxable_amount,
-                i.untaxed_amount,
-                *_heads(i),
-                i.round_off,
-                i.total,
-                i.status,
-            ]
+        yield [
+            i.number,
+            _local(i.issued_at, i.visit_time_zone).date().isoformat(),
+            i.currency,
+            i.supplier_state,
+            i.place_of_supply,
+            i.clinic_gstin,
+            i.patient_name,
+            i.practitioner_name,
+            i.taxable_amount,
+            i.untaxed_amount,
+            *_heads(i),
+            i.round_off,
+            i.total,
+            i.status,
+        ]
 
 
 def invoice_line_rows(start, end, filters: ReportFilters) -> Iterator[list]:
     """Each invoice line with its code, category, rate and tax: what a GST return is made of."""
-    lo, hi = utc_bounds(start, end)
     yield [
         "invoice",
         "issued_local_date",
@@ -228,29 +221,33 @@ def invoice_line_rows(start, end, filters: ReportFilters) -> Iterator[list]:
         "value",
         *HEAD_COLUMNS,
     ]
-    qs = filtered_by_visit(
-        InvoiceLine.objects.select_related("invoice"), filters, "invoice__appointment"
-    ).filter(invoice__issued_at__gte=lo, invoice__issued_at__lt=hi)
+    qs = on_local_days(
+        filtered_by_visit(
+            InvoiceLine.objects.select_related("invoice"), filters, "invoice__appointment"
+        ),
+        start,
+        end,
+        instant="invoice__issued_at",
+        time_zone="invoice__visit_time_zone",
+    )
     for line in qs.order_by("invoice__issued_at", "invoice_id", "position").iterator(2000):
         i = line.invoice
-        if _in_range(i.issued_at, i.visit_time_zone, start, end):
-            yield [
-                i.number,
-                _local(i.issued_at, i.visit_time_zone).date().isoformat(),
-                i.currency,
-                line.position,
-                line.description,
-                line.tax_code,
-                line.tax_category,
-                line.tax_rate,
-                line.place_of_supply,
-                line.value,
-                *_heads(line),
-            ]
+        yield [
+            i.number,
+            _local(i.issued_at, i.visit_time_zone).date().isoformat(),
+            i.currency,
+            line.position,
+            line.description,
+            line.tax_code,
+            line.tax_category,
+            line.tax_rate,
+            line.place_of_supply,
+            line.value,
+            *_heads(line),
+        ]
 
 
 def credit_note_rows(start, end, filters: ReportFilters) -> Iterator[list]:
-    lo, hi = utc_bounds(start, end)
     yield [
         "number",
         "issued_local_date",
@@ -261,22 +258,27 @@ def credit_note_rows(start, end, filters: ReportFilters) -> Iterator[list]:
         "reason",
         "refund_status",
     ]
-    qs = filtered_by_visit(
-        CreditNote.objects.select_related("invoice"), filters, "invoice__appointment"
-    ).filter(issued_at__gte=lo, issued_at__lt=hi)
+    qs = on_local_days(
+        filtered_by_visit(
+            CreditNote.objects.select_related("invoice"), filters, "invoice__appointment"
+        ),
+        start,
+        end,
+        instant="issued_at",
+        time_zone="invoice__visit_time_zone",
+    )
     for n in qs.order_by("issued_at", "pk").iterator(chunk_size=2000):
         tz = n.invoice.visit_time_zone
-        if _in_range(n.issued_at, tz, start, end):
-            yield [
-                n.number,
-                _local(n.issued_at, tz).date().isoformat(),
-                n.invoice.number,
-                n.invoice.currency,
-                n.amount,
-                *_heads(n),
-                n.reason,
-                n.refund_status,
-            ]
+        yield [
+            n.number,
+            _local(n.issued_at, tz).date().isoformat(),
+            n.invoice.number,
+            n.invoice.currency,
+            n.amount,
+            *_heads(n),
+            n.reason,
+            n.refund_status,
+        ]
 
 
 def csv_lines(kind: str, *, start, end, group_by, filters: ReportFilters) -> Iterator[str]:

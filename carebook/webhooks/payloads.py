@@ -1,6 +1,7 @@
 """The `data` of each event, built inside the change's transaction: what was true when it
-happened. Patients appear by id and name only; a receiver that needs more reads the REST API
-with a staff token (and that read is access-logged there)."""
+happened. Patients appear by id and name only, and no free text goes out (a cancellation's or
+a credit note's reason is a person's own words, a clinical read); a receiver that needs more
+reads the REST API with a staff token (and that read is access-logged there)."""
 
 from carebook.billing.models import CreditNote, Invoice, Payment
 from carebook.booking.models import Appointment, AppointmentHistory
@@ -30,7 +31,6 @@ def appointment_data(history: AppointmentHistory) -> dict:
             "history_id": history.pk,
             "action": history.action,
             "by": getattr(history.by, "role", None) if history.by_id else "system",
-            "reason": history.reason,
         },
     }
 
@@ -73,7 +73,6 @@ def credit_note_data(note: CreditNote) -> dict:
         "appointment_id": note.invoice.appointment_id,
         "amount": note.amount,
         "currency": note.invoice.currency,
-        "reason": note.reason,
         "refund_status": note.refund_status,
         "refund_reference": note.refund_reference,
         "issued_at": note.issued_at,

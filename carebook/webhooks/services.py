@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from carebook.accounts.models import User
@@ -27,6 +28,7 @@ from carebook.webhooks.selectors import staff_only
 from carebook.webhooks.targets import address_for
 
 MAX_ENDPOINTS = 50
+REGISTRATIONS_LOCK = 0x77686B73  # "whks": the advisory lock of endpoint registrations
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,19 @@ def endpoint_create(
     return Registered(endpoint=endpoint, secret=secret)
 
 
+def _registrations_lock() -> None:
+    """One registration at a time, until this transaction ends, so two cannot both count
+    below the limit (PostgreSQL; SQLite's IMMEDIATE transactions already write one by one)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REGISTRATIONS_LOCK])
+
+
 @atomic_write
 def _endpoint_insert(
     *, url: str, events: list[str], description: str, secret: str, by: User, request
 ) -> Endpoint:
+    _registrations_lock()
     if Endpoint.objects.count() >= MAX_ENDPOINTS:
         raise InvalidInput(_("At most %(n)d webhook endpoints.") % {"n": MAX_ENDPOINTS})
     endpoint = Endpoint.objects.create(

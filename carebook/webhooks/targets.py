@@ -28,11 +28,37 @@ def private_allowed() -> bool:
     return bool(value)
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a packet to `ip` may end up at: mapped, 6to4, Teredo (server and
+    client), NAT64 (the last 32 bits) and IPv4-compatible forms."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if any(ip in net for net in NAT64) or ip in IPV4_COMPATIBLE:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def _global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _global(ip)
+    embedded = _embedded_ipv4(ip)
+    if ip.ipv4_mapped is not None or ip in IPV4_COMPATIBLE:
+        return _global(embedded[0])  # the IPv4 address itself, in IPv6 clothing
+    # fec0::/10 is deprecated but still routed inside some networks; Python counts it global.
+    return _global(ip) and not ip.is_site_local and all(_global(v4) for v4 in embedded)
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -46,6 +72,14 @@ def resolve(host: str, port: int) -> list[str]:
 
 def url_check(url: str) -> tuple[str, str, int]:
     """The scheme, host and port of a URL a webhook may be sent to, or TargetRefused."""
+    if not url.isascii():
+        # Refused rather than encoded for the sender: what is registered is what is sent.
+        raise TargetRefused(
+            _(
+                "Write the URL in ASCII: percent-encode other characters (é is %C3%A9) and "
+                "give an international host name in its xn-- form."
+            )
+        )
     try:
         parts = urlsplit(url.strip())
         port = parts.port

@@ -6,6 +6,8 @@ delay, up to the task attempt limit; 410 Gone disables the endpoint (Standard We
 Receivers drop copies by `webhook-id`, which stays the same on every attempt.
 """
 
+import logging
+import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -16,8 +18,10 @@ from standardwebhooks.webhooks import Webhook
 from carebook.core.tasks import max_attempts, retried
 from carebook.core.timeutils import now as utcnow
 from carebook.webhooks import sender
-from carebook.webhooks.models import Attempt, Delivery, Endpoint
+from carebook.webhooks.models import Attempt, Delivery, Endpoint, Message
 from carebook.webhooks.secrets import secret_decrypt
+
+logger = logging.getLogger(__name__)
 
 PENDING, SUCCEEDED, FAILED = (
     Delivery.Status.PENDING,
@@ -31,7 +35,10 @@ class DeliveryFailed(Exception):
 
 
 def claim_lease() -> timedelta:
-    return timedelta(seconds=sender.timeout_seconds() * 3 + 30)
+    """How long a run holds a delivery: the POST's whole deadline, plus room for resolving the
+    name (which no timeout of ours bounds) and the database, so a second run never starts
+    while the first may still be sending."""
+    return timedelta(seconds=sender.timeout_seconds() * 2 + 150)
 
 
 def signed_headers(*, msg_id: str, body: str, secret: str, at: datetime) -> dict[str, str]:
@@ -65,6 +72,24 @@ def _finish(delivery: Delivery, outcome: sender.Outcome, *, trigger: str, at, fi
         )
 
 
+def _send(endpoint: Endpoint, message: Message, *, at: datetime) -> sender.Outcome:
+    """Sign and POST; anything that goes wrong (a secret no SECRET_KEY decrypts, a URL
+    http.client cannot encode) is a failed attempt, logged, never a claim left behind."""
+    started = time.monotonic()
+    try:
+        headers = signed_headers(
+            msg_id=message.msg_id,
+            body=message.body,
+            secret=secret_decrypt(endpoint.secret_encrypted),
+            at=at,
+        )
+        return sender.post(url=endpoint.url, body=message.body.encode(), headers=headers)
+    except Exception as exc:
+        logger.warning("webhook delivery to endpoint %s failed", endpoint.pk, exc_info=True)
+        took = int((time.monotonic() - started) * 1000)
+        return sender.Outcome(None, took, error=f"{type(exc).__name__}: {exc}"[:500])
+
+
 @task()
 @retried
 def deliver(delivery_id: int, trigger: str = Attempt.Trigger.EVENT, attempt: int = 1) -> str:
@@ -91,13 +116,7 @@ def deliver(delivery_id: int, trigger: str = Attempt.Trigger.EVENT, attempt: int
     if not endpoint.is_active:
         Delivery.objects.filter(pk=delivery_id).update(status=FAILED, claimed_until=None)
         return "endpoint disabled"
-    headers = signed_headers(
-        msg_id=message.msg_id,
-        body=message.body,
-        secret=secret_decrypt(endpoint.secret_encrypted),
-        at=now,
-    )
-    outcome = sender.post(url=endpoint.url, body=message.body.encode(), headers=headers)
+    outcome = _send(endpoint, message, at=now)
     final = attempt >= max_attempts()
     shown_as = Attempt.Trigger.RETRY if attempt > 1 else trigger
     _finish(delivery, outcome, trigger=shown_as, at=now, final=final)

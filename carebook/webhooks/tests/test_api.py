@@ -84,6 +84,22 @@ def test_loopback_private_plain_http_and_credentials_are_refused(api, dns, url):
     assert not Endpoint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://crm.example.com/hooks/é",
+        "https://bücher.example/in",
+        "https://crm.example.com/?q=ü",
+    ],
+)
+def test_a_url_with_characters_beyond_ascii_is_refused(api, url):
+    response = create(api, url=url)
+    assert response.status_code == 422, response.json()
+    assert response.json()["code"] == "webhook_target_refused"
+    assert "%C3%A9" in response.json()["detail"]
+    assert not Endpoint.objects.exists()
+
+
 def test_private_targets_are_allowed_when_the_setting_says_so(api, settings):
     settings.CAREBOOK_WEBHOOKS_ALLOW_PRIVATE = True
     assert create(api, url="http://127.0.0.1:8000/in").status_code == 201

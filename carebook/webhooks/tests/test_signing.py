@@ -67,6 +67,22 @@ def test_stored_secrets_survive_a_secret_key_rotation_through_the_fallbacks(sett
         ("fe80::1%eth0", False),
         ("::ffff:127.0.0.1", False),
         ("::ffff:10.0.0.1", False),
+        # IPv6 forms that carry an IPv4 address: judged by the IPv4 inside.
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 of 93.184.216.34
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::a9fe:a9fe", False),
+        ("::5db8:d822", True),  # IPv4-compatible 93.184.216.34
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
+        ("2001:0:7f00:1:8000:63bf:a2db:d7dd", False),  # Teredo, server 127.0.0.1
+        ("2001:0:5db8:d822::a2db:d7dd", False),  # Teredo, both public: still not global
+        ("fec0::1", False),  # site-local (deprecated, still routed inside some networks)
+        ("ff02::1", False),
     ],
 )
 def test_only_global_unicast_addresses_are_public(address, public):

@@ -9,7 +9,9 @@ from carebook.billing.tests.factories import booked, completed, issued_invoice
 from carebook.booking.services import appointment_cancel
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import request_transaction
-from carebook.webhooks.models import Attempt, Delivery, Message
+from carebook.webhooks import sender
+from carebook.webhooks.models import Attempt, Delivery, Endpoint, Message
+from carebook.webhooks.secrets import secret_encrypt, secret_generate
 from carebook.webhooks.services import delivery_replay, endpoint_create
 from carebook.webhooks.tests.conftest import run_webhook_tasks, subscribe, webhook_tasks
 
@@ -55,9 +57,10 @@ def test_an_endpoint_gets_only_the_events_it_chose(receiver, staff):
         "history_id": data["change"]["history_id"],
         "action": "cancel",
         "by": "patient",
-        "reason": "Feeling better",
     }
     assert Message.objects.count() == 1  # no listener, no message stored
+    # A patient's own words are clinical; third parties get who acted, not why.
+    assert "Feeling better" not in Message.objects.get().body
 
 
 def test_nothing_is_queued_or_sent_when_the_change_rolls_back(receiver, staff):
@@ -192,3 +195,60 @@ def test_invoices_payments_and_credit_notes_are_events(receiver, staff):
         invoice.number,
         "at_counter",
     )
+    assert "reason" not in credited
+    assert not Message.objects.filter(body__contains="Billed twice").exists()
+
+
+def test_a_url_that_cannot_be_sent_fails_the_delivery_instead_of_leaving_it_pending(
+    receiver, staff, settings
+):
+    settings.CAREBOOK_TASK_MAX_ATTEMPTS = 1
+    # Stored before registration refused such URLs: http.client cannot encode it.
+    endpoint = Endpoint.objects.create(
+        url=receiver.url.replace("/hooks/carebook", "/hooks/é"),
+        events=["appointment.created"],
+        secret_encrypted=secret_encrypt(secret_generate()),
+    )
+    booked(confirm=False)
+    run_webhook_tasks(allow_failures=True)
+    assert receiver.received == []
+    delivery = endpoint.deliveries.get()
+    assert (delivery.status, delivery.claimed_until) == ("failed", None)
+    assert delivery.attempt_log.get().error
+    delivery_replay(delivery=delivery, by=staff)  # not stuck "still being tried"
+
+
+def test_a_secret_no_key_decrypts_is_a_logged_failed_attempt_then_a_failed_delivery(
+    receiver, staff, settings
+):
+    endpoint = subscribe(receiver, ["appointment.created"], staff)
+    booked(confirm=False)
+    settings.SECRET_KEY = "rotated-without-fallback-" + "z" * 40
+    failed = run_webhook_tasks(allow_failures=True)
+    assert len(failed) == 1 and receiver.received == []
+    delivery = endpoint.deliveries.get()
+    assert (delivery.status, delivery.claimed_until) == ("pending", None)  # retried later
+    assert delivery.attempt_log.get().error.startswith("SecretUnreadable")
+    assert webhook_tasks().filter(status="READY").count() == 1
+    settings.CAREBOOK_TASK_MAX_ATTEMPTS = 2
+    with time_machine.travel(utcnow() + timedelta(minutes=2), tick=False):
+        run_webhook_tasks(allow_failures=True)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.claimed_until, delivery.attempts) == ("failed", None, 2)
+    assert delivery.attempt_log.count() == 2
+    assert delivery_replay(delivery=delivery, by=staff).status == "pending"
+
+
+def test_any_error_while_sending_is_a_failed_attempt(receiver, staff, settings, monkeypatch):
+    settings.CAREBOOK_TASK_MAX_ATTEMPTS = 1
+    endpoint = subscribe(receiver, ["appointment.created"], staff)
+
+    def broken(**_):
+        raise RuntimeError("something unforeseen")
+
+    monkeypatch.setattr(sender, "post", broken)
+    booked(confirm=False)
+    run_webhook_tasks(allow_failures=True)
+    delivery = endpoint.deliveries.get()
+    assert (delivery.status, delivery.claimed_until) == ("failed", None)
+    assert delivery.attempt_log.get().error == "RuntimeError: something unforeseen"

@@ -1,7 +1,6 @@
 """Appointments (book, list, read, move through the status machine) and the practitioners of
 the directory with their free time."""
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
@@ -57,7 +56,6 @@ from carebook.core.idempotency import idempotent
 from carebook.core.limits import max_slot_days
 from carebook.core.schemas import (
     MAX_ID,
-    ApiError,
     ErrorOut,
     PersonOut,
     ValidationErrorOut,
@@ -66,6 +64,7 @@ from carebook.core.schemas import (
     stable_order,
 )
 from carebook.core.timeutils import zone
+from carebook.core.versions import etag, version_from_if_match
 from carebook.scheduling import engine
 
 router = Router(tags=["appointments"])
@@ -82,7 +81,6 @@ CREATE_ERRORS = {
 }
 ACTION_ERRORS = {**CREATE_ERRORS, 404: ErrorOut, 412: ErrorOut}
 
-_ETAG = re.compile(r'(?:W/)?"(\d{1,18})"')
 IfMatch = Annotated[
     str | None,
     Header(
@@ -92,20 +90,6 @@ IfMatch = Annotated[
         "nothing is done and the answer is 412 `precondition_failed`. Optional.",
     ),
 ]
-
-
-def etag(appointment: Appointment) -> str:
-    return f'W/"{appointment.version}"'
-
-
-def expected_version(if_match: str | None) -> int | None:
-    """The version an If-Match header names; None when it is absent or `*` (any version)."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    match = _ETAG.fullmatch(if_match.strip())
-    if match is None:
-        raise ApiError(400, 'If-Match must be one ETag such as W/"3".', "malformed_request")
-    return int(match[1])
 
 
 def appointment_out(appointment: Appointment, user: User) -> AppointmentOut:
@@ -226,7 +210,7 @@ def appointment_detail(request: HttpRequest, response: HttpResponse, appointment
     """An appointment the caller may see; anyone else's is 404. The ETag header carries its
     version, for If-Match on the changes below."""
     appointment = visible_or_404(request, appointment_id)
-    response["ETag"] = etag(appointment)
+    response["ETag"] = etag(appointment.version)
     return appointment_out(appointment, request.auth)
 
 
@@ -249,7 +233,7 @@ def appointment_cancel_view(
         appointment=appointment,
         by=request.auth,
         reason=reason,
-        expected_version=expected_version(if_match),
+        expected_version=version_from_if_match(if_match),
     )
     return answer(request, appointment)
 
@@ -266,7 +250,7 @@ def appointment_confirm_view(
     """Accept a requested appointment."""
     appointment = visible_or_404(request, appointment_id)
     appointment = appointment_confirm(
-        appointment=appointment, by=request.auth, expected_version=expected_version(if_match)
+        appointment=appointment, by=request.auth, expected_version=version_from_if_match(if_match)
     )
     return answer(request, appointment)
 
@@ -286,7 +270,7 @@ def appointment_reject_view(
         appointment=appointment,
         by=request.auth,
         reason=payload.reason,
-        expected_version=expected_version(if_match),
+        expected_version=version_from_if_match(if_match),
     )
     return answer(request, appointment)
 
@@ -303,7 +287,7 @@ def appointment_complete_view(
     """Record that a confirmed visit took place; only once it has started."""
     appointment = visible_or_404(request, appointment_id)
     appointment = appointment_complete(
-        appointment=appointment, by=request.auth, expected_version=expected_version(if_match)
+        appointment=appointment, by=request.auth, expected_version=version_from_if_match(if_match)
     )
     return answer(request, appointment)
 
@@ -320,7 +304,7 @@ def appointment_no_show_view(
     """Record that the patient did not come; only once the visit has started."""
     appointment = visible_or_404(request, appointment_id)
     appointment = appointment_mark_no_show(
-        appointment=appointment, by=request.auth, expected_version=expected_version(if_match)
+        appointment=appointment, by=request.auth, expected_version=version_from_if_match(if_match)
     )
     return answer(request, appointment)
 
@@ -354,7 +338,7 @@ def appointment_reschedule_view(
         location=location,
         service=service,
         reason=payload.reason,
-        expected_version=expected_version(if_match),
+        expected_version=version_from_if_match(if_match),
     )
     return answer(request, moved, 201)
 

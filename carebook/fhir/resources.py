@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service, Specialty, VisitMode
 from carebook.core.timeutils import zone
+from carebook.fhir.responses import FhirError
 
 SERVICE_SYSTEM = "urn:carebook:service"
 PRACTITIONER_SYSTEM = "urn:carebook:practitioner"
@@ -55,6 +56,7 @@ PRACTITIONER_PARTICIPATION = {
 }
 
 STAMP = "%Y%m%d%H%M%S"
+LAST_START = datetime(9000, 1, 1, tzinfo=UTC)
 _SLOT_ID = re.compile(r"^(\d{1,18})-(\d{1,18})-(\d{1,18})-(\d{14})$")
 _SCHEDULE_ID = re.compile(r"^(\d{1,18})-(\d{1,18})$")
 
@@ -86,6 +88,9 @@ class SlotKey:
             start = datetime.strptime(match[4], STAMP).replace(tzinfo=UTC)
         except ValueError:
             return None
+        if start >= LAST_START:
+            # The calendar arithmetic around such a start would leave datetime's range.
+            raise FhirError(400, "invalid", "That slot starts later than any slot offered here.")
         return cls(int(match[1]), int(match[2]), int(match[3]), start)
 
 

@@ -9,6 +9,7 @@ from django.db import DataError
 from django.http import HttpResponse
 from ninja.errors import HttpError
 
+from carebook.booking.services import AppointmentChanged
 from carebook.core import outage
 from carebook.core.errors import (
     DomainError,
@@ -62,6 +63,7 @@ def outcome(code: str, diagnostics: str, *, severity: str = "error", expression=
 # (HTTP status, issue code) for each domain error; 409 for the ones that conflict with the
 # appointment's or the calendar's current state, as in the REST API.
 DOMAIN_ANSWERS: dict[type[DomainError], tuple[int, str]] = {
+    AppointmentChanged: (412, "conflict"),
     SlotUnavailable: (409, "conflict"),
     IllegalTransition: (409, "business-rule"),
     PermissionDenied: (403, "forbidden"),

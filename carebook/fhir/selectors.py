@@ -131,13 +131,6 @@ def patient_profile(patient: User) -> PatientProfile | None:
         return None
 
 
-def appointment_version(pk: int) -> int | None:
-    """The appointment's version now, its row locked until the caller's transaction ends."""
-    return (
-        Appointment.objects.select_for_update().filter(pk=pk).values_list("version", flat=True)
-    ).first()
-
-
 def appointments_for_fhir(user: User, *, path: str = "") -> QuerySet[Appointment]:
     """What `user` may see, with the history rows that hold cancellation reasons; the reasons
     of the rows fetched are logged as read through the FHIR door."""

@@ -17,7 +17,6 @@ from carebook.booking.services.book import (
 from carebook.booking.services.expiry import holds_expire, requests_expire
 from carebook.booking.services.history import history_record
 from carebook.booking.services.transitions import (
-    AppointmentChanged,
     appointment_cancel,
     appointment_complete,
     appointment_confirm,
@@ -25,6 +24,7 @@ from carebook.booking.services.transitions import (
     appointment_reject,
     appointment_reschedule,
 )
+from carebook.booking.services.version import AppointmentChanged, ensure_version
 
 __all__ = [
     "AppointmentChanged",
@@ -41,6 +41,7 @@ __all__ = [
     "appointment_reject",
     "appointment_reschedule",
     "book_slot",
+    "ensure_version",
     "history_record",
     "holds_expire",
     "requests_expire",

@@ -18,6 +18,7 @@ from carebook.accounts.verification import ensure_email_verified
 from carebook.booking.availability import slots_free
 from carebook.booking.models import Appointment
 from carebook.booking.services.history import history_record
+from carebook.booking.services.version import ensure_version
 from carebook.booking.status import party_of
 from carebook.clinic.models import Clinic, Location, Practitioner, Service
 from carebook.core.errors import (
@@ -271,7 +272,12 @@ def appointment_hold(
 
 
 def hold_convert(
-    *, appointment: Appointment, by: User, now: datetime, paid: bool = False
+    *,
+    appointment: Appointment,
+    by: User,
+    now: datetime,
+    paid: bool = False,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Turn a live hold into a booking inside the caller's transaction (see appointment_book_held).
 
@@ -283,6 +289,7 @@ def hold_convert(
         .select_related("practitioner__booking_rules")
         .get(pk=appointment.pk)
     )
+    ensure_version(appointment, expected_version)
     if party_of(appointment, by) not in ("patient", "staff"):
         raise PermissionDenied()
     if appointment.status != Appointment.Status.HELD:
@@ -302,10 +309,16 @@ def hold_convert(
 
 @atomic_write
 def appointment_book_held(
-    *, appointment: Appointment, by: User, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by: User,
+    now: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Appointment:
     """Turn a live hold into a booking ('requested' or 'confirmed' as the rules say)."""
-    return hold_convert(appointment=appointment, by=by, now=now or utcnow())
+    return hold_convert(
+        appointment=appointment, by=by, now=now or utcnow(), expected_version=expected_version
+    )
 
 
 def hold_release(*, appointment: Appointment, now: datetime) -> None:
@@ -313,8 +326,7 @@ def hold_release(*, appointment: Appointment, now: datetime) -> None:
     appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
     if appointment.status != Appointment.Status.HELD:
         return
+    appointment.status = Appointment.Status.CANCELLED
     appointment.held_until = now
-    appointment.save(update_fields=["held_until", "updated_at"])
-    _release_expired_holds(
-        practitioner=appointment.practitioner, patient=appointment.patient, now=now
-    )
+    appointment.save(update_fields=["status", "held_until", "updated_at"])
+    history_record(appointment, by=None, action="hold_expired", from_status=Appointment.Status.HELD)

@@ -8,24 +8,12 @@ from carebook.accounts.models import User
 from carebook.booking.models import Appointment
 from carebook.booking.services.book import book_slot
 from carebook.booking.services.history import history_record
+from carebook.booking.services.version import ensure_version
 from carebook.booking.status import TRANSITIONS, party_of, transition_refusal
 from carebook.clinic.models import Location, Service
-from carebook.core.errors import DomainError, IllegalTransition, InvalidInput, PermissionDenied
+from carebook.core.errors import IllegalTransition, InvalidInput, PermissionDenied
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write
-
-
-class AppointmentChanged(DomainError):
-    """The caller acted on a version of the appointment that is no longer the current one."""
-
-    code = "precondition_failed"
-    default_message = _("This appointment has changed since you read it. Read it again and retry.")
-
-
-def ensure_version(appointment: Appointment, expected_version: int | None) -> None:
-    """Refuse a change made against an older version (the row is locked: it cannot move on)."""
-    if expected_version is not None and appointment.version != expected_version:
-        raise AppointmentChanged()
 
 
 def _transition(

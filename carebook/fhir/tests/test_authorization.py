@@ -56,7 +56,14 @@ def _cancel(w, c, a):
         "resourceType": "Appointment",
         "id": str(a.pk),
         "status": "cancelled",
-        "participant": [{"actor": {"reference": f"Patient/{w.patient.pk}"}, "status": "declined"}],
+        "participant": [
+            {"actor": {"reference": reference}, "required": "required", "status": "declined"}
+            for reference in (
+                f"Patient/{w.patient.pk}",
+                f"Practitioner/{a.practitioner_id}",
+                f"Location/{a.location_id}",
+            )
+        ],
     }
     return c.put(f"/fhir/R4/Appointment/{a.pk}", json.dumps(resource), content_type=FHIR)
 

@@ -1,18 +1,15 @@
 """Appointment: search, read, create (book), and update (cancel, answer, finish, move)."""
 
-import re
-
 from django.http import HttpRequest, HttpResponse
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment
-from carebook.core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from carebook.core.transactions import request_transaction
+from carebook.core.versions import etag, version_from_if_match
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError, fhir_response
 from carebook.fhir.search import date_range, reference_ids, split, tokens
-from carebook.fhir.selectors import appointment_version, appointments_for_fhir, cancel_reason
+from carebook.fhir.selectors import appointments_for_fhir, cancel_reason
 from carebook.fhir.views.common import (
     Search,
     default_tz,
@@ -38,7 +35,6 @@ APPOINTMENT_PARAMS = (
 )
 # _sort keys and the ordering each asks for (a leading "-" reverses it).
 SORTS = {"date": ("start", "pk"), "_lastUpdated": ("updated_at", "pk")}
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 def appointment_as_resource(appointment: Appointment) -> dict:
@@ -48,10 +44,6 @@ def appointment_as_resource(appointment: Appointment) -> dict:
 def appointment_out(user: User, pk: int) -> dict:
     """The appointment as `user` may now see it (read again after a change)."""
     return appointment_as_resource(appointments_for_fhir(user).get(pk=pk))
-
-
-def etag(resource: dict) -> dict[str, str]:
-    return {"ETag": f'W/"{resource["meta"]["versionId"]}"'}
 
 
 def _ordering(search: Search) -> list[str]:
@@ -111,45 +103,29 @@ def _create(request: HttpRequest) -> HttpResponse:
     return write(request, work)
 
 
-def _expected_version(request: HttpRequest) -> int | None:
-    value = request.headers.get("If-Match")
-    if value is None:
-        return None
-    match = _ETAG.match(value.strip())
-    if match is None:
-        raise FhirError(400, "invalid", 'If-Match must be an ETag such as W/"3".')
-    return int(match[1])
-
-
 @fhir_endpoint("GET", "PUT", auth=True)
 def appointment_instance(request: HttpRequest, pk: str) -> HttpResponse:
     user = request.fhir_user
     appointment = one(appointments_for_fhir(user, path=request.path), "Appointment", pk)
     if request.method == "GET":
-        resource = appointment_as_resource(appointment)
-        return fhir_response(resource, headers=etag(resource))
+        return fhir_response(
+            appointment_as_resource(appointment), headers={"ETag": etag(appointment.version)}
+        )
     data = json_body(request)
-    expected = _expected_version(request)
+    expected = version_from_if_match(request.headers.get("If-Match"))
 
-    def change() -> tuple[int, dict]:
+    def work() -> tuple[int, dict]:
         wanted = parse(FhirAppointment, data)
         if wanted.id != pk:
             raise FhirError(400, "invalid", "The body's id must match the URL.", ["Appointment.id"])
-        if expected is not None and expected != appointment_version(appointment.pk):
-            raise FhirError(
-                412,
-                "conflict",
-                f"Appointment/{pk} has changed since version {expected}; read it again.",
-            )
         current = appointment_out(user, appointment.pk)
-        result = appointment_change(appointment=appointment, current=current, wanted=data, by=user)
+        result = appointment_change(
+            appointment=appointment,
+            current=current,
+            wanted=data,
+            by=user,
+            expected_version=expected,
+        )
         return (200 if result.pk == appointment.pk else 201), appointment_out(user, result.pk)
-
-    def work() -> tuple[int, dict]:
-        if request.headers.get(IDEMPOTENCY_HEADER) is not None:
-            return change()  # run_once holds the transaction already
-        # One transaction, so the version compared is the version changed.
-        with request_transaction():
-            return change()
 
     return write(request, work)

@@ -16,6 +16,7 @@ from carebook.accounts.api_auth import request_user
 from carebook.core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from carebook.core.idempotency import REPLAYED_HEADER, run_once
 from carebook.core.limits import max_schedules, max_slot_days
+from carebook.core.versions import etag
 from carebook.fhir.responses import FhirError, error_answer, fhir_response, outcome, render_fhir
 from carebook.fhir.search import (
     base_url,
@@ -194,7 +195,7 @@ def write(
         body = json.loads(text)
     headers = {REPLAYED_HEADER: "true"} if replayed else {}
     if body.get("resourceType") == "Appointment" and "versionId" in body.get("meta", {}):
-        headers["ETag"] = f'W/"{body["meta"]["versionId"]}"'
+        headers["ETag"] = etag(int(body["meta"]["versionId"]))
     if status == 201 and body.get("resourceType") == "Appointment":
         headers["Location"] = f"{base_url(request)}Appointment/{body['id']}"
     return fhir_response(text, status, headers)

@@ -16,6 +16,7 @@ from carebook.clinic.selectors import locations_by_id
 from carebook.core.errors import SlotUnavailable
 from carebook.core.limits import TooManyValues, capped, max_params
 from carebook.core.timeutils import now as utcnow
+from carebook.core.versions import version_from_if_match
 from carebook.fhir import resources as res
 from carebook.fhir.responses import FhirError
 from carebook.fhir.search import bundle, date_range, reference_ids, split, tokens
@@ -334,14 +335,29 @@ def _hold(user: User, params: dict[str, list]) -> Appointment:
         raise FhirError(409, "not-found", exc.message) from exc
 
 
-def _book(user: User, params: dict[str, list]) -> Appointment:
+def _expected_version(if_match: int | None, appointment: FhirAppointment | None) -> int | None:
+    """The version $book acts on: If-Match's, else the appointment-resource's meta.versionId."""
+    if if_match is not None:
+        return if_match
+    version_id = appointment.meta.versionId if appointment and appointment.meta else None
+    if version_id is None:
+        return None
+    if not version_id.isdigit() or len(version_id) > 18:
+        raise FhirError(
+            400, "invalid", "meta.versionId must be a version we issued.", ["Appointment.meta"]
+        )
+    return int(version_id)
+
+
+def _book(user: User, params: dict[str, list], if_match: int | None = None) -> Appointment:
     appointment, ref_id, patient_id = _chosen(params)
     comment = next(iter(_strings(params, "comment")), "")
     if ref_id and ref_id.isdigit():
         existing = one(appointments_for_fhir(user), "Appointment", ref_id)
+        expected = _expected_version(if_match, appointment)
         if appointment is None:
-            return appointment_book_held(appointment=existing, by=user)
-        return _change(user, existing, appointment, comment)
+            return appointment_book_held(appointment=existing, by=user, expected_version=expected)
+        return _change(user, existing, appointment, comment, expected)
     if appointment is not None and appointment.status not in ("pending", "proposed"):
         raise FhirError(
             422,
@@ -354,15 +370,28 @@ def _book(user: User, params: dict[str, list]) -> Appointment:
     return _target(appointment, ref_id, patient_id).book(user)
 
 
-def _change(user: User, existing: Appointment, wanted: FhirAppointment, comment: str):
-    """ITI-117 on an existing appointment: book a hold, modify (booked) or cancel it."""
+def _change(
+    user: User,
+    existing: Appointment,
+    wanted: FhirAppointment,
+    comment: str,
+    expected_version: int | None,
+):
+    """ITI-117 on an existing appointment: book a hold, modify (booked) or cancel it, on the
+    version `expected_version` if given."""
     data = wanted.model_dump(mode="json", by_alias=True, exclude_none=True)
     if data.get("status") == "pending":
         data["status"] = "booked"  # the hold itself, sent back to be booked
     if data.get("status") == "cancelled" and comment and "cancelationReason" not in data:
         data["cancelationReason"] = {"text": comment}
     current = appointment_out(user, existing.pk)
-    return appointment_change(appointment=existing, current=current, wanted=data, by=user)
+    return appointment_change(
+        appointment=existing,
+        current=current,
+        wanted=data,
+        by=user,
+        expected_version=expected_version,
+    )
 
 
 @fhir_endpoint("POST", auth=True, errors=fatal_in_bundle)
@@ -374,5 +403,9 @@ def appointment_hold_op(request: HttpRequest) -> HttpResponse:
 @fhir_endpoint("POST", auth=True, errors=fatal_in_bundle)
 def appointment_book_op(request: HttpRequest) -> HttpResponse:
     """$book (ITI-117): book a held or proposed appointment (booked), or modify or cancel a
-    booked one (appointment-resource); an appointment no longer free is 409."""
-    return _operation(request, _operation_params(request), BOOK_PARAMS, _book)
+    booked one (appointment-resource); an appointment no longer free is 409, and one changed
+    since the version given (If-Match, or the resource's meta.versionId) is 412."""
+    if_match = version_from_if_match(request.headers.get("If-Match"))
+    return _operation(
+        request, _operation_params(request), BOOK_PARAMS, partial(_book, if_match=if_match)
+    )

@@ -516,7 +516,6 @@ def capture_bookings(tasks, n: int) -> list[list[str]]:
 
     from bench.dataset import NOW
     from carebook.booking.services import appointment_book
-
     from carebook.clinic.models import Clinic
 
     Clinic.current()  # the first booking would create the clinic's row: not a booking's cost

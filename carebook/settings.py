@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "carebook.accounts.sessions.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "carebook.core.read_your_writes.ReadYourWritesMiddleware",  # last: see its docstring
 ]
 
 ROOT_URLCONF = "carebook.urls"
@@ -121,6 +122,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so threads in the race tests share it; one per process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+elif env_bool("CAREBOOK_DB_SERVER_SIDE_BINDING"):
+    # psycopg then prepares the statements a connection repeats (a booking's are constant).
+    # Off by default: not behind a transaction-mode pooler (docs/performance.md, "Prepared").
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+
+# A streaming replica for the public directory's and free slots' reads (docs/scaling.md).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is skipped for the primary, not waited for.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["carebook.core.db_router.ReplicaRouter"]
+# After a write, the session reads the primary this long: well above the replica's usual lag.
+CAREBOOK_REPLICA_PIN_SECONDS = int(os.environ.get("CAREBOOK_REPLICA_PIN_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import connection
+from django.db import connections
 from django.db.models import QuerySet
 
 from carebook.booking.models import Appointment
@@ -49,8 +49,10 @@ def busy_for(
         .values_list("practitioner_id", EpochSeconds("start"), EpochSeconds("end"))
     )
     # One round trip, and plain tuples: Django's per-row conversion is not needed for ints.
-    sql, params = appointments.union(time_off, all=True).query.sql_with_params()
-    with connection.cursor() as cursor:
+    busy = appointments.union(time_off, all=True)
+    # On the database the router picks for these reads: a replica for the directory's pages.
+    sql, params = busy.query.get_compiler(using=busy.db).as_sql()
+    with connections[busy.db].cursor() as cursor:
         cursor.execute(sql, params)
         for pid, s, e in cursor.fetchall():
             out[pid].append((s, e))
@@ -66,20 +68,26 @@ def slots_free(
     location: Location | None = None,
     now: datetime | None = None,
     rules: engine.Rules | None = None,
+    windows: list[engine.Window] | None = None,
 ) -> list[engine.Slot]:
-    """Free slots of one practitioner for one service over local dates start..end (inclusive)."""
+    """Free slots of one practitioner for one service over local dates start..end (inclusive).
+
+    A caller that has already read the practitioner's windows and rules passes both.
+    """
     now = now or utcnow()
     pid = practitioner.pk
-    windows, found_rules = windows_and_rules_for([pid])
+    if windows is None or rules is None:
+        found_windows, found_rules = windows_and_rules_for([pid])
+        windows, rules = found_windows.get(pid, []), rules or found_rules.get(pid)
     if not windows:
         return []
     span_start = datetime.combine(start_date - timedelta(days=2), time.min, UTC)
     span_end = datetime.combine(end_date + timedelta(days=2), time.min, UTC)
     return engine.free_slots(
-        windows=windows[pid],
+        windows=windows,
         busy=busy_for([pid], span_start, span_end, now=now).get(pid, []),
         duration=timedelta(minutes=service.duration_minutes),
-        rules=rules or found_rules[pid],
+        rules=rules,
         start_date=start_date,
         end_date=end_date,
         now=now,

@@ -421,7 +421,7 @@ def practitioners(request: HttpRequest, filters: Query[PractitionerFilters]):
         sort=filters.sort,
     )
     page, entries = practitioner_search(
-        filters=directory, page=filters.page, per_page=filters.per_page
+        filters=directory, page=filters.page, per_page=filters.per_page, with_services=True
     )
     if page.number != filters.page:  # the search answers the last page for one past it
         entries = []

@@ -3,25 +3,24 @@
 It lives in booking because it reads free time (appointments against availability).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Value
 
 from carebook.booking.availability import next_free_slots
 from carebook.booking.next_free import free_on, next_free_order
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
-from carebook.clinic.selectors import (
-    practitioner_locations,
-    practitioners_bookable,
-    with_fee_currency,
-)
+from carebook.clinic.selectors import practitioners_bookable
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
 
 SORTS = ("earliest", "fee", "fee_desc", "experience", "rating")
+# A practitioner without locations yet has fees in the clinic's default currency.
+DEFAULT_CURRENCY = Location._meta.get_field("currency").default
 
 
 @dataclass
@@ -45,6 +44,8 @@ class DirectoryEntry:
     practitioner: Practitioner
     next_slot: engine.Slot | None
     locations: list[Location] = field(default_factory=list)
+    specialties: list[str] = field(default_factory=list)  # names
+    languages: list[str] = field(default_factory=list)  # names
 
     @property
     def next_slot_location(self) -> Location | None:
@@ -82,16 +83,24 @@ def practitioner_filter(filters: DirectoryFilters) -> QuerySet[Practitioner]:
         qs = qs.filter(offers_video=True)
     elif filters.mode == VisitMode.IN_PERSON:
         qs = qs.filter(offers_in_person=True)
-    return qs.distinct()
+    # A filter across a to-many relation can return a match more than once.
+    many = filters.q or filters.specialty or filters.city or filters.location_id or filters.language
+    return qs.distinct() if many else qs
 
 
 def practitioner_search(
-    *, filters: DirectoryFilters, page: int = 1, per_page: int = 20, now: datetime | None = None
+    *,
+    filters: DirectoryFilters,
+    page: int = 1,
+    per_page: int = 20,
+    now: datetime | None = None,
+    with_services: bool = False,
 ) -> tuple[Page, list[DirectoryEntry]]:
     """One page of matching practitioners with each one's next free slot.
 
     Sorting and the date filter use each match's stored next free start (`next_free`); the
-    slots shown are computed exactly, for the page only.
+    slots shown are computed exactly, for the page only. `with_services` also reads each
+    one's active services (the cards do not show them).
     """
     now = now or utcnow()
     qs = practitioner_filter(filters)
@@ -122,20 +131,66 @@ def practitioner_search(
     page_obj = paginator.get_page(page)
     page_ids = list(page_obj.object_list)
     next_slots = next_free_slots(practitioner_ids=page_ids, now=now)
-    practitioners = (
-        with_fee_currency(Practitioner.objects.filter(pk__in=page_ids))
-        .select_related("user")
-        .prefetch_related(
+    practitioners = Practitioner.objects.filter(pk__in=page_ids).select_related("user")
+    if with_services:
+        practitioners = practitioners.prefetch_related(
             "specialties",
             "languages",
             Prefetch("services", queryset=Service.objects.filter(is_active=True)),
         )
-    )
     by_id = {p.pk: p for p in practitioners}
-    locations = practitioner_locations(page_ids)
-    entries = [
-        DirectoryEntry(by_id[pid], next_slots.get(pid), locations.get(pid, []))
-        for pid in page_ids
-        if pid in by_id
-    ]
+    locations, currencies = _locations(page_ids)
+    names = _specialties_and_languages(page_ids)
+    entries = []
+    for pid in page_ids:
+        if pid in by_id:
+            by_id[pid].fee_currency = currencies.get(pid, DEFAULT_CURRENCY)
+            entries.append(
+                DirectoryEntry(
+                    by_id[pid],
+                    next_slots.get(pid),
+                    locations.get(pid, []),
+                    specialties=names[pid, SPECIALTY],
+                    languages=names[pid, LANGUAGE],
+                )
+            )
     return page_obj, entries
+
+
+def _locations(ids: list[int]) -> tuple[dict[int, list[Location]], dict[int, str]]:
+    """Each practitioner's active locations (city, name order) and fee currency, in one query.
+
+    The currency is that of their first location by id, active or not, as
+    `clinic.selectors.with_fee_currency` reads it.
+    """
+    rows = (
+        Location.objects.filter(windows__practitioner_id__in=ids)
+        .annotate(practitioner_id=F("windows__practitioner_id"))
+        .distinct()
+    )
+    locations: dict[int, list[Location]] = {}
+    first: dict[int, Location] = {}
+    for loc in rows:
+        pid = loc.practitioner_id
+        if loc.is_active:
+            locations.setdefault(pid, []).append(loc)
+        if pid not in first or loc.pk < first[pid].pk:
+            first[pid] = loc
+    return locations, {pid: loc.currency for pid, loc in first.items()}
+
+
+SPECIALTY, LANGUAGE = 1, 2
+
+
+def _specialties_and_languages(ids: list[int]) -> defaultdict[tuple[int, int], list[str]]:
+    """The names of each practitioner's specialties and languages, A to Z, in one query."""
+    specialties = Practitioner.specialties.through.objects.filter(
+        practitioner_id__in=ids
+    ).values_list("practitioner_id", Value(SPECIALTY), "specialty__name")
+    languages = Practitioner.languages.through.objects.filter(practitioner_id__in=ids).values_list(
+        "practitioner_id", Value(LANGUAGE), "language__name"
+    )
+    names: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+    for pid, kind, name in sorted(specialties.union(languages, all=True)):
+        names[pid, kind].append(name)
+    return names

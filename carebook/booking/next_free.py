@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Coalesce
 
 from carebook.booking.availability import free_time, next_free_slots
 from carebook.booking.models import Appointment, NextFree
@@ -149,20 +150,28 @@ def next_free_store(practitioner_ids: Iterable[int], *, now: datetime | None = N
 def next_free_order(practitioners: QuerySet[Practitioner], *, now: datetime) -> list[int]:
     """The practitioners' ids, earliest next free start first (nothing free last, then by id).
 
-    Stored starts where fresh; the rest computed (not stored: a read never writes).
+    Stored starts where fresh, read with the ids in one query; the rest computed (not stored:
+    a read never writes).
     """
-    ids = list(practitioners.values_list("pk", flat=True))
-    starts: dict[int, int | None] = dict(
-        NextFree.objects.filter(
-            practitioner_id__in=practitioners.values("pk"), fresh_until__gt=now
-        ).values_list("practitioner_id", EpochSeconds("start"))
+    nothing = -1  # a fresh row saying nothing is free; NULL: a stale or missing row
+    fresh = NextFree.objects.filter(practitioner_id=OuterRef("pk"), fresh_until__gt=now)
+    rows = (
+        practitioners.order_by()
+        .annotate(at=Subquery(fresh.values(at=Coalesce(EpochSeconds("start"), Value(nothing)))))
+        .values_list("pk", "at")
     )
-    stale = [pid for pid in ids if pid not in starts]
+    starts: dict[int, int | None] = {}
+    stale = []
+    for pid, at in rows:
+        if at is None:
+            stale.append(pid)
+        else:
+            starts[pid] = None if at == nothing else at
     if stale:
         for pid, slot in next_free_slots(practitioner_ids=stale, now=now).items():
             starts[pid] = int(slot.start.timestamp()) if slot else None
     never = float("inf")  # nothing free: last
-    return sorted(ids, key=lambda pid: (never if starts[pid] is None else starts[pid], pid))
+    return sorted(starts, key=lambda pid: (never if starts[pid] is None else starts[pid], pid))
 
 
 def free_on(

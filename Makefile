@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 
-.PHONY: run serve worker test lint format bench bench-reports chaos install migrate demo clean
+.PHONY: run serve worker test lint format bench bench-reports bench-scale chaos install migrate demo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -70,6 +70,12 @@ bench: install
 ## (minutes), then reuses it; --rebuild, --try-indexes, --explain (see bench/reports_bench.py).
 bench-reports: install
 	$(BIN)/python bench/reports_bench.py
+
+## Web processes on a PostgreSQL primary and a streaming replica, both throwaway clusters on
+## spare ports (docs/scaling.md): read throughput with and without the replica, its lag, and a
+## booking decided on the primary while the replica is paused. About 4 minutes.
+bench-scale: install
+	$(BIN)/python bench/scale_bench.py
 
 ## Fault injection (docs/reliability.md): kill -9 and database crashes under booking load,
 ## on a throwaway PostgreSQL cluster and a SQLite file; about 5 minutes. CHAOS_SECONDS=30 for

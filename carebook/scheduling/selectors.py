@@ -71,15 +71,35 @@ def windows_and_rules_for(
 
     Rules are returned only for practitioners that have windows (no windows, no slots).
     """
+    windows: dict[int, list[engine.Window]] = defaultdict(list)
+    rules: dict[int, engine.Rules] = {}
+    for row in _window_rows(practitioner_ids, active_locations_only=active_locations_only):
+        pid = row[0]
+        windows[pid].append(engine.Window(*row[1:8]))
+        if pid not in rules:
+            rules[pid] = engine.Rules(*row[8:13]) if row[8] is not None else DEFAULT_RULES
+    return windows, rules
+
+
+def booking_schedule(practitioner_id: int) -> tuple[list[engine.Window], engine.Rules, bool]:
+    """One practitioner's windows, rules and whether they auto-confirm: what a booking reads,
+    in one query (no windows: nothing to book, rules and auto-confirm are then moot)."""
+    windows = []
+    rules, auto_confirm = DEFAULT_RULES, False
+    for row in _window_rows(
+        [practitioner_id], extra=("practitioner__booking_rules__auto_confirm",)
+    ):
+        windows.append(engine.Window(*row[1:8]))
+        if row[8] is not None:
+            rules, auto_confirm = engine.Rules(*row[8:13]), row[13]
+    return windows, rules, auto_confirm
+
+
+def _window_rows(
+    practitioner_ids: Iterable[int], *, active_locations_only: bool = True, extra: tuple = ()
+):
     qs = AvailabilityWindow.objects.filter(practitioner_id__in=list(practitioner_ids)).order_by()
     if active_locations_only:
         qs = qs.filter(location__is_active=True)
     rule_fields = [f"practitioner__booking_rules__{f}" for f in RULE_FIELDS[1:]]
-    windows: dict[int, list[engine.Window]] = defaultdict(list)
-    rules: dict[int, engine.Rules] = {}
-    for row in qs.values_list(*WINDOW_FIELDS, *rule_fields):
-        pid = row[0]
-        windows[pid].append(engine.Window(*row[1:8]))
-        if pid not in rules:
-            rules[pid] = engine.Rules(*row[8:]) if row[8] is not None else DEFAULT_RULES
-    return windows, rules
+    return qs.values_list(*WINDOW_FIELDS, *rule_fields, *extra)

@@ -100,8 +100,9 @@ def _histories(appointments: Q) -> tuple[dict[int, Cancel], dict[int, list[int]]
     return cancels, waits
 
 
-def _add(row: dict, a: dict, cancel_waits: list[int]) -> None:
+def _add(row: dict, a: dict, cancel_waits: list[int], hour: int) -> None:
     row["visits"] += 1
+    row[f"h{hour:02d}"] += 1
     row["seconds"] += seconds_between(a["start"], a["end"])
     lead = seconds_between(a["created_at"], a["start"])
     row["lead_seconds"] += lead
@@ -122,12 +123,13 @@ def day_rows(appointments: list[dict], cancels, waits, zones, people) -> dict[tu
         if cancel is not None:
             who = canceller(cancel, patient_id=a["patient_id"], practitioner_user_id=user_id)
             late = is_late(cancel, start=a["start"], cutoff_hours=cutoff)
-        day = local_day(a["start"], zones[a["location_id"]])
+        local = a["start"].astimezone(zone(zones[a["location_id"]]))
+        day = local.date()
         key = (a["practitioner_id"], day, *(a[k] for k in KEY[:4]), who, late)
         row = rows.get(key)
         if row is None:
             row = rows[key] = VISITS.empty()
-        _add(row, a, waits.get(a["pk"], ()))
+        _add(row, a, waits.get(a["pk"], ()), local.hour)
     return rows
 
 

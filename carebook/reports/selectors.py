@@ -10,15 +10,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, DateField, F, Func, IntegerField, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import DateField, F, Func, Q, QuerySet, Sum
+from django.db.models.functions import ExtractIsoWeekDay, TruncMonth, TruncWeek
 
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location
 from carebook.core.timeutils import zone
 from carebook.reports.measures import STATUSES, S
 from carebook.reports.models import VisitRollup
-from carebook.reports.periods import GROUPS
 
 # Visits that fill the waiting room: peak hours count these.
 ATTENDED = [S.CONFIRMED, S.COMPLETED]
@@ -53,45 +52,10 @@ class _Local(Func):
 
 
 _DATE = {"postgresql": "CAST(LOCAL AS date)", "sqlite": "date(LOCAL)"}
-_PERIOD = {
-    "day": _DATE,
-    "week": {
-        "postgresql": "CAST(date_trunc('week', LOCAL) AS date)",
-        "sqlite": "date(LOCAL, 'weekday 0', '-6 days')",
-    },
-    "month": {
-        "postgresql": "CAST(date_trunc('month', LOCAL) AS date)",
-        "sqlite": "date(LOCAL, 'start of month')",
-    },
-}
-_HOUR = {
-    "postgresql": "CAST(EXTRACT(HOUR FROM LOCAL) AS integer)",
-    "sqlite": "CAST(strftime('%%%%H', LOCAL) AS integer)",
-}
-# Monday 0 ... Sunday 6.
-_WEEKDAY = {
-    "postgresql": "CAST(EXTRACT(ISODOW FROM LOCAL) AS integer) - 1",
-    "sqlite": "(CAST(strftime('%%%%w', LOCAL) AS integer) + 6) %%%% 7",
-}
 
 
 def local_date(instant="start", time_zone="location__time_zone") -> Func:
     return _Local(_DATE, DateField(), instant, time_zone)
-
-
-def local_period(group_by: str, instant="start", time_zone="location__time_zone") -> Func:
-    if group_by not in GROUPS:
-        raise ValueError(group_by)
-    return _Local(_PERIOD[group_by], DateField(), instant, time_zone)
-
-
-def local_hour(instant="start", time_zone="location__time_zone") -> Func:
-    return _Local(_HOUR, IntegerField(), instant, time_zone)
-
-
-def local_weekday(instant="start", time_zone="location__time_zone") -> Func:
-    """Monday 0 ... Sunday 6."""
-    return _Local(_WEEKDAY, IntegerField(), instant, time_zone)
 
 
 def filtered_by_visit(qs: QuerySet, filters: ReportFilters, appointment: str = "") -> QuerySet:
@@ -220,15 +184,18 @@ def appointment_counts(
 
 
 def peak_hours(*, start: date, end: date, filters: ReportFilters) -> list[list[int]]:
-    """Visits (confirmed or completed) by weekday (0 = Monday) and local hour: 7 x 24 counts."""
+    """Visits (confirmed or completed) by weekday (0 = Monday) and local hour: 7 x 24 counts,
+    from the rollup's day rows (each keeps its visits per local hour)."""
+    hours = [f"h{h:02d}" for h in range(24)]
     rows = (
-        on_local_days(appointments_for(filters).filter(status__in=ATTENDED), start, end)
-        .annotate(weekday=local_weekday(), hour=local_hour())
-        .values("weekday", "hour")
-        .annotate(n=Count("id"))
+        rollup_for(filters, start, end, by_day=True)
+        .filter(status__in=ATTENDED)
+        .annotate(weekday=ExtractIsoWeekDay("day"))
+        .values("weekday")
+        .annotate(**{f"sum_{h}": Sum(h) for h in hours})
         .order_by()
     )
     grid = [[0] * 24 for _ in range(7)]
     for row in rows:
-        grid[row["weekday"]][row["hour"]] += row["n"]
+        grid[row["weekday"] - 1] = [row[f"sum_{h}"] or 0 for h in hours]
     return grid

@@ -62,6 +62,7 @@ def test_bad_ranges_are_422(world, params):
 def test_peak_hours_are_a_week_of_hours_in_local_time(world):
     visit = book(world.cal, world.patient, local_start(2, 9))
     world.client("practitioner").post(f"/api/v1/appointments/{visit.pk}/confirm")
+    run_worker()
     day = visit.start.astimezone(visit.location.tz).date()
     body = (
         world.client("staff")

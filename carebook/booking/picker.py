@@ -91,7 +91,8 @@ def picker_from_params(*, practitioner: Practitioner, params) -> tuple[Picker | 
 
     Returns (picker or None when nothing is bookable, services, locations).
     """
-    services = list(practitioner.services.filter(is_active=True))
+    # Filtered here, not in the query: the page's prefetched services are used as they are.
+    services = [s for s in practitioner.services.all() if s.is_active]
     locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
     if not services or not locations:
         return None, services, locations

@@ -5,7 +5,7 @@ The directory search, which needs free time, is `carebook.booking.directory`.
 
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from carebook.accounts.models import User
@@ -29,15 +29,13 @@ def practitioner_for(*, user: User) -> Practitioner | None:
 def practitioner_locations(practitioner_ids: list[int]) -> dict[int, list[Location]]:
     """The active locations each practitioner works at, from their availability windows."""
     out: dict[int, list[Location]] = {}
-    rows = list(
+    rows = (
         Location.objects.filter(windows__practitioner_id__in=practitioner_ids, is_active=True)
+        .annotate(practitioner_id=F("windows__practitioner_id"))
         .distinct()
-        .values_list("windows__practitioner_id", "pk")
     )
-    locations = {loc.pk: loc for loc in Location.objects.filter(pk__in={pk for _, pk in rows})}
-    for pid, lid in rows:
-        if locations[lid] not in out.setdefault(pid, []):
-            out[pid].append(locations[lid])
+    for loc in rows:
+        out.setdefault(loc.practitioner_id, []).append(loc)
     return out
 
 

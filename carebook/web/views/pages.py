@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET
 
 from carebook.accounts.throttle import RateLimited
 from carebook.billing.selectors import price_quote
-from carebook.booking.availability import next_free_slots
 from carebook.booking.directory import practitioner_search
 from carebook.booking.picker import picker_from_params
 from carebook.clinic.forms import ContactForm
@@ -96,7 +95,6 @@ def practitioner_detail(request, pk: int):
             "quote": _quote(picker, request.user),
             "services": services,
             "locations": locations,
-            "next_slot": next_free_slots(practitioner_ids=[practitioner.pk])[practitioner.pk],
             "reviews": reviews_for_practitioner(practitioner_id=practitioner.pk),
         },
     )

@@ -1,0 +1,146 @@
+"""The public pages over HTTP on the demo clinic: the directory's first page and practitioners'
+pages, served by gunicorn (2 workers, a task worker beside them), at 1 and 8 clients.
+
+Target (issue #16): p95 < 60 ms at 8 clients, for each page. Runs on its own database
+`carebook_bench_pages` (CAREBOOK_BENCH_DB + `_pages`), dropped, migrated and seeded with
+`manage.py seed_demo` each run.
+`.venv/bin/python bench/page_bench.py` runs it alone; `bench/run.py` runs it as benchmark 7.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.http_bench import Server  # noqa: E402 - after the path is set
+from bench.measure import Timing, summarise  # noqa: E402
+
+# Beside bench/run.py's own database (CAREBOOK_BENCH_DB), so that benches never share data.
+PAGES_DB = os.environ.get("CAREBOOK_BENCH_DB", "carebook_bench") + "_pages"
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+TARGET_P95_MS = 60.0
+CLIENTS = (1, 8)
+WARMUP = 20
+
+
+def prepare(database: str = PAGES_DB) -> str:
+    """Drop and create `database`, migrate it and seed the demo clinic; returns its URL."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
+    url = f"postgres://postgres@127.0.0.1:5432/{database}"
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "LOG_LEVEL": "WARNING"}
+    for command in (["migrate"], ["seed_demo"], ["refresh_next_free"]):
+        subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "manage.py", *command, "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return url
+
+
+def _drive(server: Server, paths: list[str], *, clients: int, per_client: int) -> dict:
+    """`clients` threads each GET `per_client` of `paths` in turn; latencies and non-200s."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    bad = [0] * clients
+    barrier = threading.Barrier(clients)
+
+    def run(i: int) -> None:
+        conn = server.connection()
+        barrier.wait()
+        try:
+            for n in range(per_client):
+                path = paths[(i + n * clients) % len(paths)]
+                t = time.perf_counter()
+                status, _ = server.request("GET", path, conn=conn)
+                latencies[i].append(time.perf_counter() - t)
+                bad[i] += status != 200
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"timing": summarise([x for xs in latencies for x in xs]), "bad": sum(bad)}
+
+
+def measure(database_url: str, *, per_client: int = 40) -> dict[str, dict[int, dict]]:
+    """{page: {clients: {"timing": Timing, "bad": int}}} for the directory and practitioners."""
+    server = Server(database_url, workers=2, task_worker=True)
+    try:
+        status, body = server.request("GET", "/practitioners/")
+        if status != 200:
+            raise RuntimeError(f"GET /practitioners/ answered {status}")
+        ids = list(dict.fromkeys(re.findall(rb'href="/practitioners/(\d+)/"', body)))
+        pages = {
+            "directory": ["/practitioners/"],
+            "practitioner": [f"/practitioners/{int(pk)}/" for pk in ids],
+        }
+        results: dict[str, dict[int, dict]] = {}
+        for name, paths in pages.items():
+            _drive(server, paths, clients=2, per_client=WARMUP)
+            results[name] = {
+                clients: _drive(server, paths, clients=clients, per_client=per_client)
+                for clients in CLIENTS
+            }
+        results["practitioners"] = len(ids)
+        return results
+    finally:
+        server.close()
+
+
+def report(results: dict) -> None:
+    print(f"demo clinic: the directory's first page lists {results['practitioners']} practitioners")
+    for name in ("directory", "practitioner"):
+        for clients, r in results[name].items():
+            label = f"GET {name} page, {clients} client{'s' if clients > 1 else ''}"
+            print(f"  {label:<38} {r['timing']}   (non-200: {r['bad']})")
+
+
+def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for name in ("directory", "practitioner"):
+        timing: Timing = results[name][max(CLIENTS)]["timing"]
+        ok = timing.p95_ms < TARGET_P95_MS and not results[name][max(CLIENTS)]["bad"]
+        rows.append(
+            (
+                f"7. {name} page over HTTP, demo, {max(CLIENTS)} clients",
+                f"p50 {timing.median_ms:.1f} ms, p95 {timing.p95_ms:.1f} ms",
+                f"p95 < {TARGET_P95_MS:g} ms",
+                "PASS" if ok else "MISS",
+            )
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", default=PAGES_DB, help="scratch database (dropped!)")
+    parser.add_argument("--per-client", type=int, default=40)
+    args = parser.parse_args()
+    t = time.perf_counter()
+    url = prepare(args.database)
+    print(f"{args.database}: migrated and seeded in {time.perf_counter() - t:.1f} s")
+    results = measure(url, per_client=args.per_client)
+    report(results)
+    for row in summary_rows(results):
+        print(" | ".join(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

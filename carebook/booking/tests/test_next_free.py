@@ -15,7 +15,12 @@ from carebook.booking.availability import free_time, next_free_slots, slots_free
 from carebook.booking.directory import DirectoryFilters, practitioner_search
 from carebook.booking.models import Appointment, NextFree
 from carebook.booking.next_free import free_on, next_free_compute, next_free_order
-from carebook.booking.services import appointment_book, appointment_cancel, appointment_hold
+from carebook.booking.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_hold,
+    holds_expire,
+)
 from carebook.booking.tasks import SWEEP_PATH
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.tests.factories import LocationFactory, ServiceFactory
@@ -47,6 +52,8 @@ def world():
     return [one, two], [None, one.location.pk, two.location.pk, new_york.pk]
 
 
+ZONES = ["Asia/Kolkata", "Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "UTC"]
+
 changes = st.one_of(
     st.tuples(st.just("book"), st.integers(0, 1), st.integers(0, 9), st.integers(0, 40)),
     st.tuples(st.just("hold"), st.integers(0, 1), st.integers(0, 9), st.integers(0, 40)),
@@ -57,11 +64,19 @@ changes = st.one_of(
     st.tuples(st.just("rules"), st.integers(0, 1), st.integers(0, 600), st.integers(1, 10)),
     st.tuples(st.just("service"), st.integers(0, 1), st.sampled_from([15, 30, 60, 120])),
     st.tuples(st.just("wait"), st.integers(1, 60 * 30)),
+    st.tuples(st.just("expire_holds"), st.integers(0, 1)),
+    st.tuples(st.just("add_window"), st.integers(0, 1), st.integers(0, 6), st.integers(6, 18)),
+    st.tuples(st.just("location_zone"), st.integers(0, 1), st.sampled_from(ZONES)),
+    st.tuples(st.just("location_closed"), st.integers(0, 1), st.booleans()),
 )
 
 
 def apply(change, cals, patients, staff, now):
-    """Make one change through the services (or the ORM, as the admin would); None if refused."""
+    """Make one change through the services (or the ORM, as the admin would); None if refused.
+
+    Each kind is something that can move a next free start: booking, cancelling, holding and
+    a hold's expiry, hours, time off, rules, services, a location's zone or closing, and time.
+    """
     kind, who, *args = change
     cal = cals[who] if kind != "wait" else None
     if kind in ("book", "hold"):
@@ -129,6 +144,23 @@ def apply(change, cals, patients, staff, now):
     elif kind == "service":
         cal.service.duration_minutes = args[0]
         cal.service.save()
+    elif kind == "expire_holds":
+        holds_expire(now=now)
+    elif kind == "add_window":
+        weekday, hour = args
+        WindowFactory(
+            practitioner=cal.practitioner,
+            location=cal.location,
+            weekday=weekday,
+            start_time=time(hour),
+            end_time=time(hour + 3),
+        )
+    elif kind == "location_zone":
+        cal.location.time_zone = args[0]
+        cal.location.save()
+    elif kind == "location_closed":
+        cal.location.is_active = not args[0]
+        cal.location.save()
 
 
 def assert_stored_is_exact(cals, keys, now):
@@ -153,7 +185,7 @@ def assert_stored_is_exact(cals, keys, now):
 
 
 @settings(
-    max_examples=8,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

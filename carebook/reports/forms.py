@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from carebook.clinic.models import Location, Practitioner, Service, Specialty
+from carebook.core.widgets import QuickSelect
 from carebook.reports.periods import GROUPS, MAX_PERIODS, PRESETS, period_starts, preset_range
 
 DATE = {"type": "date"}
@@ -33,23 +34,27 @@ class ReportForm(forms.Form):
         required=False,
     )
     location = forms.ModelChoiceField(
-        Location.objects.order_by("name"), required=False, empty_label=_("Every location")
+        Location.objects.order_by("name"), required=False, empty_label=_("Every location"),
+        widget=QuickSelect,
     )
     practitioner = forms.ModelChoiceField(
         Practitioner.objects.select_related("user").order_by("user__full_name"),
         required=False,
         empty_label=_("Every practitioner"),
+        widget=QuickSelect,
     )
     specialty = forms.ModelChoiceField(
         Specialty.objects.order_by("name"),
         required=False,
         empty_label=_("Every specialty"),
         to_field_name="slug",
+        widget=QuickSelect,
     )
     service = forms.ModelChoiceField(
         Service.objects.select_related("practitioner__user").order_by("name"),
         required=False,
         empty_label=_("Every service"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, today, **kwargs):

@@ -1,12 +1,12 @@
 """Forms of the public pages: the directory's filters and the booking flow's inputs."""
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from carebook.accounts.selectors import patient_exact
 from carebook.booking.directory import DirectoryFilters
 from carebook.clinic.models import Gender, Language, Location, Specialty, VisitMode
+from carebook.core.widgets import QuickSelect
 
 SORT_CHOICES = [
     ("earliest", _("Earliest free slot")),
@@ -15,39 +15,6 @@ SORT_CHOICES = [
     ("experience", _("Most experienced")),
     ("rating", _("Best rated")),
 ]
-
-
-def _attrs(attrs: dict) -> str:
-    """HTML attributes in the order given, as Django's widget templates write them."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False and value is not None
-        ),
-    )
-
-
-class QuickSelect(forms.Select):
-    """A select (without option groups) written in Python: the HTML of Django's templates,
-    which render each option as a template and were most of the directory form's time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option["value"]), _attrs(option["attrs"]), option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, _attrs(widget["attrs"]), options
-        )
 
 
 class DirectoryForm(forms.Form):

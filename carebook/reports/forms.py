@@ -34,7 +34,9 @@ class ReportForm(forms.Form):
         required=False,
     )
     location = forms.ModelChoiceField(
-        Location.objects.order_by("name"), required=False, empty_label=_("Every location"),
+        Location.objects.order_by("name"),
+        required=False,
+        empty_label=_("Every location"),
         widget=QuickSelect,
     )
     practitioner = forms.ModelChoiceField(

@@ -3,6 +3,11 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
+from urllib.parse import quote
+
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 
 from carebook.booking.availability import slots_free
 from carebook.clinic.models import Location, Practitioner, Service
@@ -13,9 +18,27 @@ from carebook.scheduling.selectors import rules_for
 
 
 @dataclass
+class PickerSlot:
+    """One offered slot with the texts the picker writes for it, made once here (a week can
+    hold a hundred slots, and template filters per slot were most of the picker's time)."""
+
+    slot: Slot
+    local: datetime  # the wall clock at the location
+    start_iso: str
+    start_param: str  # URL-encoded, as Django's urlencode filter writes it
+    day_text: str  # "Monday 7 December"
+    hhmm: str
+
+    @classmethod
+    def of(cls, slot: Slot, local: datetime, day_text: str) -> "PickerSlot":
+        iso = slot.start.isoformat()
+        return cls(slot, local, iso, quote(iso), day_text, f"{local:%H:%M}")
+
+
+@dataclass
 class PickerDay:
     day: date
-    slots: list[tuple[Slot, datetime]]  # (slot, local start)
+    slots: list[PickerSlot]
 
 
 @dataclass
@@ -33,6 +56,16 @@ class Picker:
     @property
     def count(self) -> int:
         return sum(len(d.slots) for d in self.days)
+
+    @cached_property
+    def book_query(self) -> str:
+        """The query a slot's booking link starts with (the slot's start follows)."""
+        return format_html(
+            "practitioner={}&service={}&location={}",
+            self.practitioner.pk,
+            self.service.pk,
+            self.location.pk,
+        )
 
 
 def picker_build(
@@ -60,10 +93,13 @@ def picker_build(
         now=now,
     )
     by_day: dict[date, list] = {start + timedelta(days=i): [] for i in range(7)}
+    day_texts: dict[date, str] = {}
     for slot in slots:
         local = slot.start.astimezone(tz).replace(tzinfo=None)  # wall clock for the template
         if local.date() in by_day:
-            by_day[local.date()].append((slot, local))
+            if local.date() not in day_texts:
+                day_texts[local.date()] = date_format(local, "l j F")
+            by_day[local.date()].append(PickerSlot.of(slot, local, day_texts[local.date()]))
     digest = hashlib.sha1(  # noqa: S324 - a change detector, not security
         "|".join(s.start.isoformat() for s in slots).encode(), usedforsecurity=False
     ).hexdigest()[:16]

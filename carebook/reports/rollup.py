@@ -1,7 +1,7 @@
 """Keeping the visits rollup (`VisitRollup`) exact.
 
 A day of one practitioner is the unit: every change to an appointment enqueues
-`tasks.rollup_refresh` for its practitioner and local day, in the change's own transaction
+`tasks.rollup_refresh_visit` for its practitioner and local day, in the change's own transaction
 (`tasks.appointment_changed`), and the task recomputes that day from the appointments and their
 history, then that month from its days. The rollup is exact once the queue has run the task:
 its lag is the task queue's (seconds with a worker running). Anything written past the services
@@ -100,14 +100,14 @@ def _histories(appointments: Q) -> tuple[dict[int, Cancel], dict[int, list[int]]
     return cancels, waits
 
 
-def _add(row: dict, a: dict, cancel_waits: list[int], hour: int) -> None:
+def _add(row: dict, a: dict, decision_waits: list[int], hour: int) -> None:
     row["visits"] += 1
     row[f"h{hour:02d}"] += 1
     row["seconds"] += seconds_between(a["start"], a["end"])
     lead = seconds_between(a["created_at"], a["start"])
     row["lead_seconds"] += lead
     row[f"lead_{band(lead, LEAD_BANDS)}"] += 1
-    for waited in cancel_waits:
+    for waited in decision_waits:
         row["decided"] += 1
         row["decision_seconds"] += waited
         row[f"decision_{band(waited, DECISION_BANDS)}"] += 1

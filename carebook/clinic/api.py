@@ -75,17 +75,7 @@ def patient_register(request: HttpRequest, payload: SignUpIn):
             ]
         )
     data = form.cleaned_data
-    patient_sign_up(
-        email=data["email"],
-        password=data["password1"],
-        full_name=data["full_name"],
-        phone=data["phone"],
-        date_of_birth=data["date_of_birth"],
-        gender=data["gender"],
-        blood_group=data["blood_group"],
-        address=data["address"],
-        request=request,
-    )
+    patient_sign_up(**form.sign_up_details(), request=request)
     detail = (
         f"Check your email: we sent a message to {data['email']}. Follow the link in it to "
         "confirm the address, then log in."

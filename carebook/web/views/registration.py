@@ -39,17 +39,7 @@ def register(request):
     return _sign_up(
         request,
         form,
-        lambda data: patient_sign_up(
-            email=data["email"],
-            password=data["password1"],
-            full_name=data["full_name"],
-            phone=data["phone"],
-            date_of_birth=data["date_of_birth"],
-            gender=data["gender"],
-            blood_group=data["blood_group"],
-            address=data["address"],
-            request=request,
-        ),
+        lambda _data: patient_sign_up(**form.sign_up_details(), request=request),
         done="register_done",
         template="accounts/register.html",
         context={"next": safe_next_url(request, "")},

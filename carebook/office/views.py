@@ -39,6 +39,7 @@ from carebook.office.forms import (
 from carebook.office.security_log_forms import SecurityLogFilterForm
 from carebook.reports import exports
 from carebook.reports.forms import ReportForm
+from carebook.reports.summary import SECTION_TEMPLATES
 from carebook.scheduling import onboarding
 
 PER_PAGE = 25
@@ -420,14 +421,6 @@ def _query(form) -> str:
     return urlencode({k: v for k, v in form.data.items() if v not in (None, "")})
 
 
-REPORT_SECTIONS = {
-    "patients": "reports/_patients.html",
-    "peak-hours": "reports/_peak.html",
-    "breakdowns": "reports/_breakdowns.html",
-    "diaries": "reports/_diaries.html",
-}
-
-
 @staff_required
 def reports(request):
     """What the clinic did, earned and when patients come: the period beside the one before.
@@ -445,7 +438,7 @@ def reports(request):
             "query": _query(form),
             "section_urls": {
                 name.replace("-", "_"): reverse("office:reports_section", args=[name])
-                for name in REPORT_SECTIONS
+                for name in SECTION_TEMPLATES
             },
         },
     )
@@ -454,18 +447,18 @@ def reports(request):
 @staff_required
 def reports_section(request, section: str):
     """One section of the reports page (htmx swaps it in; without JavaScript, a page)."""
-    if section not in REPORT_SECTIONS:
+    if section not in SECTION_TEMPLATES:
         raise Http404
     form = _report_form(request)
     if form.errors:
         return render(request, "office/reports.html", {"form": form}, status=400)
     context = {"r": selectors.office_report_section(section, form.cleaned_data)}
     if request.headers.get("HX-Request") == "true":
-        return render(request, REPORT_SECTIONS[section], context)
+        return render(request, SECTION_TEMPLATES[section], context)
     return render(
         request,
         "office/report_section.html",
-        {**context, "section": REPORT_SECTIONS[section], "query": _query(form)},
+        {**context, "section": SECTION_TEMPLATES[section], "query": _query(form)},
     )
 
 

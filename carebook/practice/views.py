@@ -36,7 +36,7 @@ from carebook.practice.forms import (
 )
 from carebook.reports.forms import OwnReportForm
 from carebook.reports.selectors import ReportFilters
-from carebook.reports.summary import SECTIONS, report_summary
+from carebook.reports.summary import SECTION_TEMPLATES, SECTIONS, report_summary
 from carebook.scheduling import services as scheduling
 from carebook.scheduling.models import BookingRules, Weekday
 
@@ -503,14 +503,6 @@ def _own_filters(request, data) -> ReportFilters:
     )
 
 
-FIGURE_SECTIONS = {
-    "patients": "reports/_patients.html",
-    "peak-hours": "reports/_peak.html",
-    "breakdowns": "reports/_breakdowns.html",
-    "diaries": "reports/_diaries.html",
-}
-
-
 @practitioner_required
 def figures(request):
     """The practitioner's own figures: their diary, visits, no-shows and the money of their
@@ -529,7 +521,7 @@ def figures(request):
         "query": urlencode({k: v for k, v in form.data.items() if v not in (None, "")}),
         "section_urls": {
             name.replace("-", "_"): reverse("practice:figures_section", args=[name])
-            for name in FIGURE_SECTIONS
+            for name in SECTION_TEMPLATES
         },
     }
     return _form_page(request, "practice/figures.html", "figures", form, context)
@@ -538,7 +530,7 @@ def figures(request):
 @practitioner_required
 def figures_section(request, section: str):
     """One section of My figures (htmx swaps it in; without JavaScript, a page)."""
-    if section not in FIGURE_SECTIONS:
+    if section not in SECTION_TEMPLATES:
         raise Http404
     form = _figures_form(request)
     if form.errors:
@@ -548,10 +540,10 @@ def figures_section(request, section: str):
         start=start, end=end, filters=_own_filters(request, form.cleaned_data)
     )
     if _is_htmx(request):
-        return render(request, FIGURE_SECTIONS[section], {"r": figures, "own": True})
+        return render(request, SECTION_TEMPLATES[section], {"r": figures, "own": True})
     return _page(
         request,
         "practice/figures_section.html",
         "figures",
-        {"r": figures, "own": True, "section": FIGURE_SECTIONS[section]},
+        {"r": figures, "own": True, "section": SECTION_TEMPLATES[section]},
     )

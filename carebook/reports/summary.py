@@ -205,3 +205,10 @@ SECTIONS = {
     "breakdowns": breakdown_figures,
     "diaries": diary_figures,
 }
+# ... and the template each is written with.
+SECTION_TEMPLATES = {
+    "patients": "reports/_patients.html",
+    "peak-hours": "reports/_peak.html",
+    "breakdowns": "reports/_breakdowns.html",
+    "diaries": "reports/_diaries.html",
+}

@@ -16,9 +16,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from carebook.billing.models import CreditNote, Invoice, Payment
-from carebook.clinic.models import Practitioner
 from carebook.reports.models import MoneyRollup
-from carebook.reports.partitions import Partitioned, Rows, lock
+from carebook.reports.partitions import Partitioned, Rows, lock, practitioners_or_all
 from carebook.reports.rollup import local_day
 from carebook.reports.selectors import utc_bounds
 
@@ -178,11 +177,7 @@ def money_refresh_invoice(invoice_id: int) -> int:
 def money_rebuild(practitioner_ids: Iterable[int] | None = None) -> int:
     """Recompute the whole money rollup (or these practitioners'), one practitioner per
     transaction. Returns the number of day rows written."""
-    ids = (
-        sorted(practitioner_ids)
-        if practitioner_ids is not None
-        else list(Practitioner.objects.order_by("pk").values_list("pk", flat=True))
-    )
+    ids = practitioners_or_all(practitioner_ids)
     written = 0
     for pid in ids:
         with transaction.atomic():

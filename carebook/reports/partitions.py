@@ -5,11 +5,14 @@ as a whole, and its month's rows are added up again from the days, under an advi
 the practitioner, so refreshes of the same practitioner never interleave.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, models
 from django.db.models import Sum
+
+from carebook.clinic.models import Practitioner
 
 ROLLUP_LOCK = 0x7265706F  # "repo": the advisory-lock namespace of rollup days
 DAY, MONTH = "D", "M"
@@ -19,6 +22,13 @@ Rows = dict[tuple, dict]  # (practitioner_id, day, *key) -> {measure: value}
 
 def next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def practitioners_or_all(practitioner_ids: Iterable[int] | None) -> list[int]:
+    """These practitioners, or every one (what a rebuild goes through, one at a time)."""
+    if practitioner_ids is not None:
+        return sorted(practitioner_ids)
+    return list(Practitioner.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def lock(practitioner_id: int) -> None:

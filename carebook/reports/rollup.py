@@ -31,7 +31,7 @@ from carebook.reports.measures import (
     seconds_between,
 )
 from carebook.reports.models import VisitRollup
-from carebook.reports.partitions import Partitioned, lock
+from carebook.reports.partitions import Partitioned, lock, practitioners_or_all
 from carebook.reports.selectors import utc_bounds
 from carebook.scheduling.models import BookingRules
 
@@ -160,11 +160,7 @@ def rollup_refresh(*, practitioner_id: int, day: date) -> int:
 def rollup_rebuild(practitioner_ids: Iterable[int] | None = None, *, batch: int = 2000) -> int:
     """Recompute the whole rollup (or these practitioners'), one practitioner per transaction.
     Returns the number of day rows written."""
-    ids = (
-        sorted(practitioner_ids)
-        if practitioner_ids is not None
-        else list(Practitioner.objects.order_by("pk").values_list("pk", flat=True))
-    )
+    ids = practitioners_or_all(practitioner_ids)
     zones = _zones()
     people = _people(ids)
     written = 0

@@ -185,7 +185,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "carebook <noreply@carebook.local>")
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "carebook.core.task_backend.OutboxBackend"}}
 
 # Transport and headers: docs/operations.md, "Production settings". Each is on unless DEBUG
 # (runserver speaks plain HTTP) and each can be set from the environment.

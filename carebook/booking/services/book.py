@@ -18,7 +18,7 @@ from carebook.accounts.verification import ensure_email_verified
 from carebook.booking.availability import appointments_keeping_time, slots_free
 from carebook.booking.models import Appointment
 from carebook.booking.services.history import history_record
-from carebook.booking.services.rows import parties_lock, row_insert
+from carebook.booking.services.rows import parties_lock
 from carebook.booking.services.version import ensure_version
 from carebook.booking.status import party_of
 from carebook.clinic.models import Clinic, Location, Practitioner, Service
@@ -30,6 +30,7 @@ from carebook.core.errors import (
     PermissionDenied,
     SlotUnavailable,
 )
+from carebook.core.rows import row_insert
 from carebook.core.timeutils import ensure_aware
 from carebook.core.timeutils import now as utcnow
 from carebook.core.transactions import atomic_write

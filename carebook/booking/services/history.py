@@ -5,6 +5,7 @@ from django.db.models import F
 from carebook.accounts.models import User
 from carebook.booking.models import Appointment, AppointmentHistory
 from carebook.core.events import APPOINTMENT_CHANGED, emit
+from carebook.core.rows import row_insert
 
 
 def history_record(
@@ -17,7 +18,7 @@ def history_record(
     if from_status:
         Appointment.objects.filter(pk=appointment.pk).update(version=F("version") + 1)
         appointment.version += 1
-    history = AppointmentHistory.objects.create(
+    history = AppointmentHistory(
         appointment=appointment,
         by=by,
         action=action,
@@ -25,5 +26,6 @@ def history_record(
         to_status=appointment.status,
         reason=reason,
     )
+    row_insert(history)
     # Handlers (messages, money) enqueue their tasks in this transaction: no change, no task.
     emit(APPOINTMENT_CHANGED, history=history)

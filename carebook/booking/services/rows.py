@@ -1,51 +1,16 @@
-"""The booking's writes and locks as statements built once per process.
+"""The booking's lock as a statement built once per process (its inserts: `core.rows`).
 
 A booking is a handful of statements; building and compiling them through the ORM each time
-cost more than PostgreSQL spends running them. These helpers keep the SQL text constant (so a
-server-side prepared statement can be reused too) and only prepare the values per call.
+cost more than PostgreSQL spends running them. The SQL text stays constant (so a server-side
+prepared statement can be reused too) and only the values are prepared per call.
 """
 
 from functools import cache
 
 from django.db import connections, router
-from django.db.models import Model
 
 from carebook.accounts.models import User
 from carebook.clinic.models import Clinic, Practitioner
-
-
-@cache
-def _insert_sql(model: type[Model], vendor: str, skip_conflict: bool) -> tuple[str, list]:
-    ops = connections["default"].ops
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    values = ", ".join(["%s"] * len(fields))
-    # PostgreSQL skips a row that an exclusion constraint refuses without aborting the
-    # transaction, so no savepoint is needed around the insert.
-    conflict = " ON CONFLICT DO NOTHING" if skip_conflict and vendor == "postgresql" else ""
-    returning = ops.quote_name(model._meta.pk.column)
-    # Names come from the model's meta; values are always parameters.
-    table = ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({values}){conflict} RETURNING {returning}"  # noqa: S608
-    return sql, fields
-
-
-def row_insert(obj: Model, *, skip_conflict: bool = False) -> bool:
-    """Insert `obj` (a new instance) and set its pk, as `save()` would (no signals are sent);
-    False when `skip_conflict` and a constraint refused the row (PostgreSQL; SQLite raises)."""
-    model = type(obj)
-    connection = connections[router.db_for_write(model)]
-    sql, fields = _insert_sql(model, connection.vendor, skip_conflict)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return True
 
 
 @cache

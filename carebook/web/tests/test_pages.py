@@ -98,6 +98,20 @@ def test_directory_queries_are_bounded(client, django_assert_max_num_queries):
     assert len(response.context["entries"]) == 20
 
 
+def test_directory_card_shows_the_practitioner_escaped(client):
+    p = practitioner(
+        "Asha <b>Rao</b>", fee=750, tz="Europe/Berlin", city="Berlin", qualifications="MD & <i>"
+    )
+    p.languages.add(Language.objects.get_or_create(code="hi", defaults={"name": "Hindi"})[0])
+    body = client.get("/practitioners/").content.decode()
+    assert f'<a href="/practitioners/{p.pk}/">' in body
+    assert "Asha &lt;b&gt;Rao&lt;/b&gt;" in body and "<b>Rao" not in body
+    assert "<li>MD &amp; &lt;i&gt;</li>" in body
+    assert "<li>Speaks Hindi</li>" in body and "<li>Berlin</li>" in body
+    # Monday 2 March 2026: the first slot at 09:00 on the location's own clock.
+    assert "Next free: <strong>Mon 2 Mar, 09:00</strong> at " in body
+
+
 def test_practitioner_page_shows_local_slots_and_bounded_queries(
     client, django_assert_max_num_queries
 ):

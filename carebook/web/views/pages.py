@@ -16,6 +16,7 @@ from carebook.clinic.models import Service, Specialty
 from carebook.clinic.selectors import practitioners_bookable
 from carebook.clinic.services import contact_message_create
 from carebook.records.selectors import reviews_for_practitioner
+from carebook.web.cards import card_html
 from carebook.web.forms import DirectoryForm
 
 
@@ -58,7 +59,13 @@ def directory(request):
     return render(
         request,
         "clinic/directory.html",
-        {"form": form, "page": page, "entries": entries, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "entries": entries,
+            "cards": [card_html(entry) for entry in entries],
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -87,6 +87,11 @@ def test_bad_filter_values_are_form_errors_not_500(client):
     )
     assert response.status_code == 200
     assert response.context["form"].errors
+    # Each error is written under its field and tied to it.
+    body = response.content.decode()
+    assert '<div class="field has-error"><label for="id_fee_min">' in body
+    assert 'aria-describedby="id_fee_min_error"' in body
+    assert '<p class="error" id="id_fee_min_error">Enter a number.</p>' in body
 
 
 def test_directory_queries_are_bounded(client, django_assert_max_num_queries):

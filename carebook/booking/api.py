@@ -32,7 +32,11 @@ from carebook.booking.schemas import (
     SlotOut,
     SlotQuery,
 )
-from carebook.booking.selectors import appointment_get_for, appointment_search
+from carebook.booking.selectors import (
+    appointment_as_booked,
+    appointment_get_for,
+    appointment_search,
+)
 from carebook.booking.services import (
     appointment_book,
     appointment_cancel,
@@ -173,7 +177,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn):
     user: User = request.auth
     patient = booking_patient(by=user, patient_id=payload.patient_id)
     practitioner = booking_practitioner(payload.practitioner_id)
-    service = booking_service(payload.service_id)
+    service = booking_service(payload.service_id, practitioner=practitioner)
     location = booking_location(payload.location_id)
     appointment = appointment_book(
         patient=patient,
@@ -185,7 +189,10 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn):
         reason=payload.reason,
         by=user,
     )
-    return answer(request, appointment, 201)
+    shown = appointment_as_booked(
+        user=user, appointment=appointment, door="rest", path=request.path
+    )
+    return Status(201, appointment_out(shown, user))
 
 
 @router.get(

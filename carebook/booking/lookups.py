@@ -55,6 +55,8 @@ def booking_service(pk: int, *, practitioner: Practitioner | None = None) -> Ser
     service = service_get(pk=pk)
     if service is None or (practitioner is not None and service.practitioner_id != practitioner.pk):
         raise InvalidInput("This practitioner does not offer that service.")
+    if practitioner is not None:
+        service.practitioner = practitioner  # its fee is the price: no second read of the row
     return service
 
 

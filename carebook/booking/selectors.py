@@ -93,6 +93,16 @@ def appointment_get_for(
     return appointment_visible_to(user, door=door, path=path).filter(pk=pk).first()
 
 
+def appointment_as_booked(
+    *, user: User, appointment: Appointment, door: str, path: str = ""
+) -> Appointment:
+    """The appointment `user` has just booked, to show back without reading it again: the
+    booking was given its parties, and whoever may book it may see it. Its reason is logged
+    as read through `door`, as `appointment_get_for` would log it."""
+    appointment_reasons_read(user=user, appointments=[appointment], door=door, path=path)
+    return appointment
+
+
 @dataclass(frozen=True)
 class PatientVisits:
     upcoming: list[Appointment]  # active (held, requested, confirmed), not yet over

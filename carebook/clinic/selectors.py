@@ -73,7 +73,7 @@ def practitioner_get_bookable(*, pk: int, profile: bool = True) -> Practitioner 
 
 
 def practitioner_get(*, pk: int) -> Practitioner | None:
-    return Practitioner.objects.select_related("user").filter(pk=pk).first()
+    return Practitioner.objects.select_related("user", "booking_rules").filter(pk=pk).first()
 
 
 def service_get(*, pk: int) -> Service | None:

@@ -157,6 +157,24 @@ def practitioner_search(
     return page_obj, entries
 
 
+def practitioner_profile(*, pk: int) -> DirectoryEntry | None:
+    """A bookable practitioner with their card's names and active locations (no slot), or
+    None: their page's profile in three queries."""
+    practitioner = practitioners_bookable().select_related("user").filter(pk=pk).first()
+    if practitioner is None:
+        return None
+    locations, currencies = _locations([pk])
+    practitioner.fee_currency = currencies.get(pk, DEFAULT_CURRENCY)
+    names = _specialties_and_languages([pk])
+    return DirectoryEntry(
+        practitioner,
+        None,
+        locations.get(pk, []),
+        specialties=names[pk, SPECIALTY],
+        languages=names[pk, LANGUAGE],
+    )
+
+
 def _locations(ids: list[int]) -> tuple[dict[int, list[Location]], dict[int, str]]:
     """Each practitioner's active locations (city, name order) and fee currency, in one query.
 

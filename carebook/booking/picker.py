@@ -122,14 +122,18 @@ def _parse_week(value: str | None) -> date | None:
         return None
 
 
-def picker_from_params(*, practitioner: Practitioner, params) -> tuple[Picker | None, list, list]:
+def picker_from_params(
+    *, practitioner: Practitioner, params, locations: list[Location] | None = None
+) -> tuple[Picker | None, list, list]:
     """The picker a page's query asks for (service, location, week), defaulting sensibly.
 
+    `locations`: the practitioner's active locations when the caller has read them already.
     Returns (picker or None when nothing is bookable, services, locations).
     """
     # Filtered here, not in the query: the page's prefetched services are used as they are.
     services = [s for s in practitioner.services.all() if s.is_active]
-    locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
+    if locations is None:
+        locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
     if not services or not locations:
         return None, services, locations
     service = next((s for s in services if str(s.pk) == params.get("service")), services[0])

@@ -1,7 +1,6 @@
 """The public pages: home, about, contact, the directory and a practitioner's page."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,10 +8,10 @@ from django.views.decorators.http import require_GET
 
 from carebook.accounts.throttle import RateLimited
 from carebook.billing.selectors import price_quote
-from carebook.booking.directory import practitioner_search
+from carebook.booking.directory import practitioner_profile, practitioner_search
 from carebook.booking.picker import picker_from_params
 from carebook.clinic.forms import ContactForm
-from carebook.clinic.models import Service, Specialty
+from carebook.clinic.models import Specialty
 from carebook.clinic.selectors import practitioners_bookable
 from carebook.clinic.services import contact_message_create
 from carebook.records.selectors import reviews_for_practitioner
@@ -82,27 +81,23 @@ def _quote(picker, user):
 
 
 def practitioner_detail(request, pk: int):
-    practitioner = get_object_or_404(
-        practitioners_bookable()
-        .select_related("user")
-        .prefetch_related(
-            "specialties",
-            "languages",
-            Prefetch("services", queryset=Service.objects.filter(is_active=True)),
-        ),
-        pk=pk,
+    profile = practitioner_profile(pk=pk)
+    if profile is None:
+        raise Http404
+    picker, services, locations = picker_from_params(
+        practitioner=profile.practitioner, params=request.GET, locations=profile.locations
     )
-    picker, services, locations = picker_from_params(practitioner=practitioner, params=request.GET)
     return render(
         request,
         "clinic/practitioner.html",
         {
-            "p": practitioner,
+            "p": profile.practitioner,
+            "profile": profile,
             "picker": picker,
             "quote": _quote(picker, request.user),
             "services": services,
             "locations": locations,
-            "reviews": reviews_for_practitioner(practitioner_id=practitioner.pk),
+            "reviews": reviews_for_practitioner(practitioner_id=pk),
         },
     )
 

@@ -1,10 +1,16 @@
 """Small database helpers that work on both SQLite and PostgreSQL."""
 
+import json
 from datetime import UTC, datetime
 
 from django.db.models import BigIntegerField, Func
 
 from carebook.core.timeutils import zone
+
+_EPOCH_TEMPLATES = {
+    "postgresql": "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS bigint)",
+    "sqlite": "CAST(strftime('%%%%s', %(expressions)s) AS integer)",
+}
 
 
 class EpochSeconds(Func):
@@ -17,14 +23,15 @@ class EpochSeconds(Func):
     output_field = BigIntegerField()
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS bigint)"
-        )
+        return self.as_sql(compiler, connection, template=_EPOCH_TEMPLATES["postgresql"])
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS integer)"
-        )
+        return self.as_sql(compiler, connection, template=_EPOCH_TEMPLATES["sqlite"])
+
+
+def epoch_seconds_sql(vendor: str, column: str) -> str:
+    """`EpochSeconds` of a quoted column as SQL text for `cursor.execute` with parameters."""
+    return _EPOCH_TEMPLATES[vendor] % {"expressions": column}
 
 
 def _local_wall_time(time_zone: str | None, value: str | None) -> str | None:
@@ -41,3 +48,15 @@ def sqlite_functions(sender, connection, **kwargs):
         connection.connection.create_function(
             "carebook_local", 2, _local_wall_time, deterministic=True
         )
+
+
+def in_ids_sql(vendor: str, column: str) -> str:
+    """`column IN (ids)` with the ids as one parameter (`ids_param`): one text for any count."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a quoted name)
+
+
+def ids_param(vendor: str, ids: list[int]) -> list[int] | str:
+    """The parameter `in_ids_sql` takes: an array on PostgreSQL, a JSON list on SQLite."""
+    return ids if vendor == "postgresql" else json.dumps(ids)

@@ -2,7 +2,12 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
+from django.db import connections, router
+
+from carebook.clinic.models import Location
+from carebook.core.db import ids_param, in_ids_sql
 from carebook.scheduling import engine
 from carebook.scheduling.models import AvailabilityWindow, BookingRules
 
@@ -46,18 +51,6 @@ def rules_for(practitioner_ids: Iterable[int]) -> dict[int, engine.Rules]:
     return {pid: found.get(pid, DEFAULT_RULES) for pid in ids}
 
 
-WINDOW_FIELDS = (
-    "practitioner_id",
-    "location_id",
-    "location__time_zone",
-    "weekday",
-    "start_time",
-    "end_time",
-    "valid_from",
-    "valid_until",
-)
-
-
 def windows_for(
     practitioner_ids: Iterable[int], *, active_locations_only: bool = True
 ) -> dict[int, list[engine.Window]]:
@@ -86,20 +79,61 @@ def booking_schedule(practitioner_id: int) -> tuple[list[engine.Window], engine.
     in one query (no windows: nothing to book, rules and auto-confirm are then moot)."""
     windows = []
     rules, auto_confirm = DEFAULT_RULES, False
-    for row in _window_rows(
-        [practitioner_id], extra=("practitioner__booking_rules__auto_confirm",)
-    ):
+    for row in _window_rows([practitioner_id]):
         windows.append(engine.Window(*row[1:8]))
         if row[8] is not None:
-            rules, auto_confirm = engine.Rules(*row[8:13]), row[13]
+            rules, auto_confirm = engine.Rules(*row[8:13]), bool(row[13])
     return windows, rules, auto_confirm
 
 
-def _window_rows(
-    practitioner_ids: Iterable[int], *, active_locations_only: bool = True, extra: tuple = ()
-):
-    qs = AvailabilityWindow.objects.filter(practitioner_id__in=list(practitioner_ids)).order_by()
-    if active_locations_only:
-        qs = qs.filter(location__is_active=True)
-    rule_fields = [f"practitioner__booking_rules__{f}" for f in RULE_FIELDS[1:]]
-    return qs.values_list(*WINDOW_FIELDS, *rule_fields, *extra)
+# Read as the engine's Window takes them, after the location and its zone.
+WINDOW_FIELDS = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
+
+
+@cache
+def _window_sql(alias: str, active_locations_only: bool) -> str:
+    """Windows with their location's zone and the practitioner's rules (NULLs without rules)."""
+    connection = connections[alias]
+    q = connection.ops.quote_name
+    window, location, rules = (
+        AvailabilityWindow._meta,
+        Location._meta,
+        BookingRules._meta,
+    )
+
+    def col(meta, table, name):
+        return f"{table}.{q(meta.get_field(name).column)}"
+
+    columns = [
+        col(window, "w", "practitioner"),
+        col(window, "w", "location"),
+        col(location, "l", "time_zone"),
+        *(col(window, "w", f) for f in WINDOW_FIELDS),
+        *(col(rules, "r", f) for f in RULE_FIELDS[1:]),
+        col(rules, "r", "auto_confirm"),
+    ]
+    active = f" AND {col(location, 'l', 'is_active')}" if active_locations_only else ""
+    # Names come from the models' meta; values are always parameters.
+    return (
+        f"SELECT {', '.join(columns)} FROM {q(window.db_table)} w "  # noqa: S608
+        f"JOIN {q(location.db_table)} l ON l.{q(location.pk.column)} = "
+        f"{col(window, 'w', 'location')} "
+        f"LEFT JOIN {q(rules.db_table)} r ON {col(rules, 'r', 'practitioner')} = "
+        f"{col(window, 'w', 'practitioner')} "
+        f"WHERE {in_ids_sql(connection.vendor, col(window, 'w', 'practitioner'))}{active}"
+    )
+
+
+def _window_rows(practitioner_ids: Iterable[int], *, active_locations_only: bool = True):
+    """Rows of (practitioner id, the engine's Window fields, its Rules fields, auto-confirm)."""
+    ids = [int(pid) for pid in practitioner_ids]
+    if not ids:
+        return []
+    alias = router.db_for_read(AvailabilityWindow)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _window_sql(alias, active_locations_only), [ids_param(connection.vendor, ids)]
+        )
+        # Times and dates come back as such on both (SQLite's driver parses declared types).
+        return cursor.fetchall()

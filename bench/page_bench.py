@@ -4,7 +4,10 @@ pages, served by gunicorn (2 workers, a task worker beside them), at 1 and 8 cli
 Target (issue #16): p95 < 60 ms at 8 clients, for each page. Runs on its own database
 `carebook_bench_pages` (CAREBOOK_BENCH_DB + `_pages`), dropped, migrated and seeded with
 `manage.py seed_demo` each run.
-`.venv/bin/python bench/page_bench.py` runs it alone; `bench/run.py` runs it as benchmark 7.
+`.venv/bin/python bench/page_bench.py` runs it alone (`--reuse`: on the database an earlier run
+seeded); `bench/run.py` runs it as benchmark 7. Each measurement also prints the CPU time per
+request of the web workers, the database's server processes, the task worker and the clients
+(Linux /proc; PostgreSQL on this machine): with 8 clients on 2 cores, the latency follows it.
 """
 
 import argparse
@@ -51,8 +54,42 @@ def prepare(database: str = PAGES_DB) -> str:
     return url
 
 
-def _drive(server: Server, paths: list[str], *, clients: int, per_client: int) -> dict:
-    """`clients` threads each GET `per_client` of `paths` in turn; latencies and non-200s."""
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """User and system CPU these processes have used (Linux /proc), or None if unreadable."""
+    total = 0
+    try:
+        for pid in pids:
+            # pid (comm) state ppid ...: comm may hold spaces, so split after it.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _database_backends(database_url: str) -> list[int]:
+    """The PostgreSQL server processes serving `database_url` (this machine's, on loopback)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+            (database_url.rsplit("/", 1)[1],),
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def _processes(server: Server, database_url: str) -> dict[str, list[int]]:
+    return {
+        "web": server.worker_pids(),
+        "db": _database_backends(database_url),
+        "tasks": [server.tasks.pid] if server.tasks else [],
+    }
+
+
+def _drive(server: Server, paths: list[str], *, clients: int, per_client: int, processes=None):
+    """`clients` threads each GET `per_client` of `paths` in turn; latencies and non-200s, and
+    the CPU milliseconds per request of each of `processes` ({name: pids}) and of the clients."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     bad = [0] * clients
     barrier = threading.Barrier(clients)
@@ -70,12 +107,20 @@ def _drive(server: Server, paths: list[str], *, clients: int, per_client: int) -
         finally:
             conn.close()
 
+    processes = {**(processes or {}), "clients": [os.getpid()]}
+    before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return {"timing": summarise([x for xs in latencies for x in xs]), "bad": sum(bad)}
+    requests = clients * per_client
+    cpu = {}
+    for name, pids in processes.items():
+        after = _cpu_seconds(pids)
+        if before[name] is not None and after is not None:
+            cpu[name] = (after - before[name]) * 1000 / requests
+    return {"timing": summarise([x for xs in latencies for x in xs]), "bad": sum(bad), "cpu": cpu}
 
 
 def measure(database_url: str, *, per_client: int = 40) -> dict[str, dict[int, dict]]:
@@ -93,8 +138,12 @@ def measure(database_url: str, *, per_client: int = 40) -> dict[str, dict[int, d
         results: dict[str, dict[int, dict]] = {}
         for name, paths in pages.items():
             _drive(server, paths, clients=2, per_client=WARMUP)
+            # After the warm-up: every worker has its database connection by now.
+            processes = _processes(server, database_url)
             results[name] = {
-                clients: _drive(server, paths, clients=clients, per_client=per_client)
+                clients: _drive(
+                    server, paths, clients=clients, per_client=per_client, processes=processes
+                )
                 for clients in CLIENTS
             }
         results["practitioners"] = len(ids)
@@ -109,6 +158,9 @@ def report(results: dict) -> None:
         for clients, r in results[name].items():
             label = f"GET {name} page, {clients} client{'s' if clients > 1 else ''}"
             print(f"  {label:<38} {r['timing']}   (non-200: {r['bad']})")
+            if r["cpu"]:
+                parts = ", ".join(f"{who} {ms:.1f}" for who, ms in r["cpu"].items())
+                print(f"  {'':<38} CPU ms per request: {parts}")
 
 
 def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
@@ -131,10 +183,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default=PAGES_DB, help="scratch database (dropped!)")
     parser.add_argument("--per-client", type=int, default=40)
+    parser.add_argument(
+        "--reuse", action="store_true", help="the database as an earlier run left it (no reseed)"
+    )
     args = parser.parse_args()
     t = time.perf_counter()
-    url = prepare(args.database)
-    print(f"{args.database}: migrated and seeded in {time.perf_counter() - t:.1f} s")
+    if args.reuse:
+        url = f"postgres://postgres@127.0.0.1:5432/{args.database}"
+    else:
+        url = prepare(args.database)
+        print(f"{args.database}: migrated and seeded in {time.perf_counter() - t:.1f} s")
     results = measure(url, per_client=args.per_client)
     report(results)
     for row in summary_rows(results):

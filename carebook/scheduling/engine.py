@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from operator import attrgetter
+from itertools import repeat
 
 from carebook.core.timeutils import exists, to_utc, zone
 
@@ -105,22 +105,23 @@ def _window_span(time_zone: str, day: date, start: time, end: time) -> tuple[int
     return start_utc, end_utc, plain
 
 
-def _candidates(window: Window, day: date, duration: int, step: int) -> Iterator[int]:
+def _candidates(window: Window, day: date, duration: int, step: int) -> Iterable[int]:
     """UTC start instants (epoch s) of the window's grid on `day` whose slot fits inside it."""
     start_utc, end_utc, plain = _window_span(window.time_zone, day, window.start, window.end)
     if plain:
-        yield from range(start_utc, end_utc - duration + 1, step)
-        return
+        return range(start_utc, end_utc - duration + 1, step)
     tz = zone(window.time_zone)
     step_delta = timedelta(seconds=step)
     wall = datetime.combine(day, window.start)
     end_naive = datetime.combine(day, window.end)
+    out = []
     while wall < end_naive:
         if exists(wall, tz):
             t = _ts(to_utc(wall, tz))
             if t + duration <= end_utc:
-                yield t
+                out.append(t)
         wall += step_delta
+    return out
 
 
 def _seconds(value: datetime | int) -> int:
@@ -143,12 +144,52 @@ def iter_free_slots(
 
     `busy` holds UTC intervals as aware datetimes or epoch seconds; `until` caps slot starts.
     """
+    length = timedelta(seconds=int(duration.total_seconds()))
+    for t, loc in _free_starts(
+        windows=windows,
+        busy=busy,
+        duration=duration,
+        rules=rules,
+        start_date=start_date,
+        end_date=end_date,
+        now=now,
+        location_id=location_id,
+        until=until,
+    ):
+        start = datetime.fromtimestamp(t, UTC)
+        yield Slot(start, start + length, loc)
+
+
+def free_slots(*, duration: timedelta, **kwargs) -> list[Slot]:
+    """All free slots over the range, in start order (see iter_free_slots for arguments)."""
+    # Plain (start, location) pairs sort in C; the dataclass's own ordering is Python code.
+    length = timedelta(seconds=int(duration.total_seconds()))
+    out = []
+    for t, loc in sorted(_free_starts(duration=duration, **kwargs)):
+        start = datetime.fromtimestamp(t, UTC)
+        out.append(Slot(start, start + length, loc))
+    return out
+
+
+def _free_starts(
+    *,
+    windows: Sequence[Window],
+    busy: Iterable[tuple[datetime, datetime]] | Iterable[tuple[int, int]],
+    duration: timedelta,
+    rules: Rules,
+    start_date: date,
+    end_date: date,
+    now: datetime,
+    location_id: int | None = None,
+    until: datetime | None = None,
+) -> Iterator[tuple[int, int]]:
+    """`iter_free_slots` as (start in epoch seconds, location id), in the same order."""
     dur = int(duration.total_seconds())
     if dur <= 0:
         raise ValueError("A slot needs a positive duration.")
     step = max(rules.step_minutes, 1) * 60
     before = rules.buffer_before_minutes * 60
-    after = rules.buffer_after_minutes * 60
+    hold_length = before + dur + rules.buffer_after_minutes * 60
     earliest = _ts(now) + rules.min_notice_minutes * 60
     latest = _ts(now) + rules.max_days_ahead * 86400
     if until is not None:
@@ -164,16 +205,21 @@ def iter_free_slots(
 
     # The hot loop reads the busy intervals' lists directly (this is most of slots_free's time).
     starts, ends = taken.starts, taken.ends
-    day = start_date
+    day, one_day = start_date, timedelta(days=1)
     while day <= end_date:
         todays = [w for w in by_weekday.get(day.weekday(), ()) if w.applies_on(day)]
-        candidates = sorted(
-            (t, w.location_id) for w in todays for t in _candidates(w, day, dur, step)
-        )
+        if len(todays) == 1:  # most days: one window, its grid already in order
+            w = todays[0]
+            candidates = zip(_candidates(w, day, dur, step), repeat(w.location_id))
+        else:
+            candidates = sorted(
+                (t, w.location_id) for w in todays for t in _candidates(w, day, dur, step)
+            )
         for t, loc in candidates:
             if t < earliest or t > latest:
                 continue
-            hold_start, hold_end = t - before, t + dur + after
+            hold_start = t - before
+            hold_end = hold_start + hold_length
             # The last busy interval starting before the hold ends must end by its start;
             # then the hold goes right after it (as `_Intervals.add` would place it).
             i = bisect_left(starts, hold_end)
@@ -181,17 +227,8 @@ def iter_free_slots(
                 continue
             starts.insert(i, hold_start)
             ends.insert(i, hold_end)
-            yield Slot(datetime.fromtimestamp(t, UTC), datetime.fromtimestamp(t + dur, UTC), loc)
-        day += timedelta(days=1)
-
-
-def free_slots(**kwargs) -> list[Slot]:
-    """All free slots over the range, in start order (see iter_free_slots for arguments)."""
-    # A key of plain tuples compares in C; the dataclass's own ordering is Python code.
-    return sorted(iter_free_slots(**kwargs), key=_slot_order)
-
-
-_slot_order = attrgetter("start", "end", "location_id")
+            yield t, loc
+        day += one_day
 
 
 def first_free_slot(

@@ -51,6 +51,9 @@ HTTP_TARGET = 0.30  # of the replay: POST /api/v1/appointments, 16 clients
 STATEMENTS_TARGET = 9  # in one booking's transaction
 CAPTURED = 32  # bookings captured for the replay (distinct practitioners)
 WORKERS = 8
+# Benchmark 4's gunicorn: 2 workers x 4 threads, as the booking's 2 processes x 4 threads
+# (WEB_THREADS in gunicorn.conf.py; docs/performance.md).
+BOOKING_THREADS = 4
 
 
 def parse_args() -> argparse.Namespace:
@@ -316,7 +319,7 @@ def run_http(database_url: str, single, tasks, *, seconds: float) -> dict:
         if task.patient.pk not in tokens:
             tokens[task.patient.pk] = token_create(user=task.patient, name="bench")[1]
     connection.close()
-    server = Server(database_url)
+    server = Server(database_url, threads=BOOKING_THREADS, prepared=True)
     try:
         r = bench_http(server=server, single=single, tasks=tasks, tokens=tokens, seconds=seconds)
     finally:
@@ -443,18 +446,24 @@ def bench_booking(tasks, *, workers: int, seconds: float, gate=None) -> dict:
     }
 
 
-def _booking_child(tasks, threads, seconds, ready, go, results) -> None:
+def _booking_child(tasks, threads, seconds, ready, go, results, prepared) -> None:
+    from django.conf import settings
     from django.db import connections
 
     connections.close_all()  # nothing inherited is used: the parent closed its connection
+    # What CAREBOOK_DB_SERVER_SIDE_BINDING=1 sets; read by each thread's new connection.
+    settings.DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = prepared
     ready.put(None)
     result = bench_booking(tasks, workers=threads, seconds=seconds, gate=go.wait)
     results.put((result["booked"], result["refused"], len(result["errors"]), result["elapsed"]))
 
 
-def bench_booking_processes(tasks, *, processes: int, threads: int, seconds: float) -> dict:
+def bench_booking_processes(
+    tasks, *, processes: int, threads: int, seconds: float, prepared: bool = False
+) -> dict:
     """The same load from `processes` forked processes of `threads` threads each, as a web
-    server with several worker processes would run it; started together, timed together."""
+    server with several worker processes would run it; started together, timed together.
+    `prepared`: with server-side binding, so psycopg prepares the statements each repeats."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -463,7 +472,7 @@ def bench_booking_processes(tasks, *, processes: int, threads: int, seconds: flo
     procs = [
         ctx.Process(
             target=_booking_child,
-            args=(tasks[k::processes], threads, seconds, ready, go, results),
+            args=(tasks[k::processes], threads, seconds, ready, go, results, prepared),
         )
         for k in range(processes)
     ]
@@ -720,6 +729,15 @@ def main() -> int:
             f"booked in {procs['elapsed']:.1f} s = {procs['rate']:.1f} bookings/s; "
             f"refused {procs['refused']}, errors {procs['errors']}"
         )
+        prepared = bench_booking_processes(
+            left, processes=2, threads=WORKERS // 2, seconds=args.book_seconds, prepared=True
+        )
+        left = left[0::2][prepared["consumed"][0] :]
+        print(
+            f"the same with prepared statements (server-side binding): {prepared['booked']} "
+            f"booked in {prepared['elapsed']:.1f} s = {prepared['rate']:.1f} bookings/s; "
+            f"refused {prepared['refused']}, errors {prepared['errors']}"
+        )
         after = dataset.count_active(directory.practitioner_ids)
         replay = bench_replay(database_url, captured, seconds=args.raw_seconds)
         for key, result in replay.items():
@@ -731,11 +749,12 @@ def main() -> int:
         )
         limit = replay["simple"].tps
         print(
-            f"share of the replay: 2 processes {procs['rate'] / limit:.1%}, "
+            f"share of the replay: 2 processes {prepared['rate'] / limit:.1%} prepared, "
+            f"{procs['rate'] / limit:.1%} bound on the client; "
             f"8 threads in 1 process {r3['rate'] / limit:.1%}"
         )
 
-        heading("4. the REST API over HTTP (gunicorn, 2 workers)")
+        heading("4. the REST API over HTTP (gunicorn, 2 workers x 4 threads, prepared statements)")
         store_next_free(None)  # the server runs on the real clock
         r4 = run_http(database_url, single, left[len(left) // 2 :], seconds=args.book_seconds)
         r4["ratio"] = r4["book_rate"] / limit
@@ -840,10 +859,16 @@ def main() -> int:
                 "",
             ),
             (
-                f"   appointment_book, 2 processes x {WORKERS // 2} threads",
-                share(procs["rate"]),
+                f"   appointment_book, 2 processes x {WORKERS // 2} threads, prepared",
+                share(prepared["rate"]),
                 f">= {PROCESSES_TARGET:.0%}",
-                verdict(procs["rate"] / limit >= PROCESSES_TARGET),
+                verdict(prepared["rate"] / limit >= PROCESSES_TARGET),
+            ),
+            (
+                "   the same, bound on the client (pooler)",
+                share(procs["rate"]),
+                "(for reference)",
+                "",
             ),
             (
                 f"   appointment_book, {WORKERS} threads, 1 process",

@@ -43,14 +43,18 @@ def busy_for(
     connection = connections[alias]
     adapt = connection.ops.adapt_datetimefield_value
     start, end, now = adapt(start), adapt(end), adapt(now)
-    ids = ids_param(connection.vendor, ids)
+    param = ids_param(connection.vendor, ids)
     with connection.cursor() as cursor:
         cursor.execute(
             _busy_sql(alias),
-            [ids, end, start, *Appointment.ACTIVE_STATUSES, Appointment.Status.HELD, now]
-            + [ids, end, start],
+            [param, end, start, *Appointment.ACTIVE_STATUSES, Appointment.Status.HELD, now]
+            + [param, end, start],
         )
         rows = cursor.fetchall()
+    if len(ids) == 1:  # slots_free and a booking: one practitioner's rows as they come
+        if rows:
+            out[ids[0]] = [(s, e) for _, s, e in rows]
+        return out
     for pid, s, e in rows:
         out[pid].append((s, e))
     return out

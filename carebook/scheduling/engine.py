@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, pairwise, repeat
 
 from carebook.core.timeutils import exists, to_utc, zone
 
@@ -105,7 +105,7 @@ def _window_span(time_zone: str, day: date, start: time, end: time) -> tuple[int
     return start_utc, end_utc, plain
 
 
-def _candidates(window: Window, day: date, duration: int, step: int) -> Iterable[int]:
+def _candidates(window: Window, day: date, duration: int, step: int) -> Sequence[int]:
     """UTC start instants (epoch s) of the window's grid on `day` whose slot fits inside it."""
     start_utc, end_utc, plain = _window_span(window.time_zone, day, window.start, window.end)
     if plain:
@@ -122,6 +122,10 @@ def _candidates(window: Window, day: date, duration: int, step: int) -> Iterable
                 out.append(t)
         wall += step_delta
     return out
+
+
+def _first_start(grid: tuple[Sequence[int], int]) -> int:
+    return grid[0][0]
 
 
 def _seconds(value: datetime | int) -> int:
@@ -208,13 +212,13 @@ def _free_starts(
     day, one_day = start_date, timedelta(days=1)
     while day <= end_date:
         todays = [w for w in by_weekday.get(day.weekday(), ()) if w.applies_on(day)]
-        if len(todays) == 1:  # most days: one window, its grid already in order
-            w = todays[0]
-            candidates = zip(_candidates(w, day, dur, step), repeat(w.location_id))
+        grids = [(g, w.location_id) for w in todays if (g := _candidates(w, day, dur, step))]
+        grids.sort(key=_first_start)
+        if all(a[-1] < b[0] for (a, _), (b, _) in pairwise(grids)):
+            # Most days: windows one after another, each grid already in order.
+            candidates = chain.from_iterable(zip(g, repeat(loc)) for g, loc in grids)
         else:
-            candidates = sorted(
-                (t, w.location_id) for w in todays for t in _candidates(w, day, dur, step)
-            )
+            candidates = sorted((t, loc) for g, loc in grids for t in g)
         for t, loc in candidates:
             if t < earliest or t > latest:
                 continue

@@ -8,7 +8,10 @@ from django.db.models import BigIntegerField, Func
 from carebook.core.timeutils import zone
 
 _EPOCH_TEMPLATES = {
-    "postgresql": "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS bigint)",
+    # The value CAST(EXTRACT(EPOCH ...) AS bigint) gives (half a second rounds up, for any
+    # instant after 1970) without EXTRACT's numeric arithmetic, which costs as much as the
+    # rest of reading a thousand appointments.
+    "postgresql": "CAST(floor(date_part('epoch', %(expressions)s) + 0.5) AS bigint)",
     "sqlite": "CAST(strftime('%%%%s', %(expressions)s) AS integer)",
 }
 

@@ -13,8 +13,8 @@ from carebook.booking.directory import DirectoryFilters, practitioner_search
 from carebook.booking.lookups import (
     booking_location,
     booking_mode,
+    booking_offer,
     booking_patient,
-    booking_practitioner,
     booking_service,
 )
 from carebook.booking.models import Appointment
@@ -176,8 +176,7 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn):
     """
     user: User = request.auth
     patient = booking_patient(by=user, patient_id=payload.patient_id)
-    practitioner = booking_practitioner(payload.practitioner_id)
-    service = booking_service(payload.service_id, practitioner=practitioner)
+    practitioner, service = booking_offer(payload.practitioner_id, payload.service_id)
     location = booking_location(payload.location_id)
     appointment = appointment_book(
         patient=patient,

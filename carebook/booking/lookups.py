@@ -60,6 +60,20 @@ def booking_service(pk: int, *, practitioner: Practitioner | None = None) -> Ser
     return service
 
 
+def booking_offer(practitioner_id: int, service_id: int) -> tuple[Practitioner, Service]:
+    """The practitioner and the service of theirs a booking names, read together (the
+    practitioner with their user and rules); refused as `booking_practitioner` and
+    `booking_service` refuse."""
+    service = (
+        Service.objects.select_related("practitioner__user", "practitioner__booking_rules")
+        .filter(pk=service_id, practitioner_id=practitioner_id)
+        .first()
+    )
+    if service is None:  # say which id is wrong
+        booking_service(service_id, practitioner=booking_practitioner(practitioner_id))
+    return service.practitioner, service
+
+
 def booking_location(pk: int) -> Location:
     location = location_get(pk=pk)
     if location is None:

@@ -10,9 +10,9 @@ from carebook.accounts.models import User
 from carebook.booking.lookups import (
     booking_location,
     booking_mode,
+    booking_offer,
     booking_patient,
     booking_practitioner,
-    booking_service,
     booking_service_lasting,
     booking_sole_location,
 )
@@ -53,11 +53,11 @@ class Target:
 
 
 def target_from_key(key: res.SlotKey, **extra) -> Target:
-    practitioner = booking_practitioner(key.practitioner_id)
+    practitioner, service = booking_offer(key.practitioner_id, key.service_id)
     return Target(
         practitioner=practitioner,
         location=booking_location(key.location_id),
-        service=booking_service(key.service_id, practitioner=practitioner),
+        service=service,
         start=key.start,
         **extra,
     )

@@ -43,17 +43,18 @@ def busy_for(
     connection = connections[alias]
     adapt = connection.ops.adapt_datetimefield_value
     start, end, now = adapt(start), adapt(end), adapt(now)
-    param = ids_param(connection.vendor, ids)
+    one = len(ids) == 1  # slots_free and a booking
+    param = ids[0] if one else ids_param(connection.vendor, ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            _busy_sql(alias),
+            _busy_sql(alias, one),
             [param, end, start, *Appointment.ACTIVE_STATUSES, Appointment.Status.HELD, now]
             + [param, end, start],
         )
         rows = cursor.fetchall()
-    if len(ids) == 1:  # slots_free and a booking: one practitioner's rows as they come
+    if one:
         if rows:
-            out[ids[0]] = [(s, e) for _, s, e in rows]
+            out[ids[0]] = rows  # (start, end) as they come
         return out
     for pid, s, e in rows:
         out[pid].append((s, e))
@@ -61,9 +62,12 @@ def busy_for(
 
 
 @cache
-def _busy_sql(alias: str) -> str:
+def _busy_sql(alias: str, one: bool) -> str:
     """`appointments_keeping_time`'s holds and time off as one statement built once: compiling
-    the ORM's union on each call cost more than the database spends answering it."""
+    the ORM's union on each call cost more than the database spends answering it.
+
+    Rows are (practitioner id, start, end), or (start, end) when `one` practitioner is asked.
+    """
     connection = connections[alias]
     q, vendor = connection.ops.quote_name, connection.vendor
     a, t = Appointment._meta, TimeOff._meta
@@ -71,21 +75,27 @@ def _busy_sql(alias: str) -> str:
     def col(meta, name):
         return q(meta.get_field(name).column)
 
-    def epoch(meta, name):
-        return epoch_seconds_sql(vendor, col(meta, name))
+    def select(meta, start, end):
+        pid = col(meta, "practitioner")
+        who = f"{pid} = %s" if one else in_ids_sql(vendor, pid)
+        columns = [
+            epoch_seconds_sql(vendor, col(meta, start)),
+            epoch_seconds_sql(vendor, col(meta, end)),
+        ]
+        if not one:
+            columns.insert(0, pid)
+        return (
+            f"SELECT {', '.join(columns)} FROM {q(meta.db_table)} "  # noqa: S608
+            f"WHERE {who} AND {col(meta, start)} < %s AND {col(meta, end)} > %s"
+        )
 
     statuses = ", ".join(["%s"] * len(Appointment.ACTIVE_STATUSES))
     # Names come from the models' meta; values are always parameters.
     return (
-        f"SELECT {col(a, 'practitioner')}, {epoch(a, 'hold_start')}, {epoch(a, 'hold_end')} "  # noqa: S608
-        f"FROM {q(a.db_table)} WHERE {in_ids_sql(vendor, col(a, 'practitioner'))} "
-        f"AND {col(a, 'hold_start')} < %s AND {col(a, 'hold_end')} > %s "
-        f"AND {col(a, 'status')} IN ({statuses}) "
+        f"{select(a, 'hold_start', 'hold_end')} AND {col(a, 'status')} IN ({statuses}) "
         f"AND NOT ({col(a, 'status')} = %s AND {col(a, 'held_until')} IS NOT NULL "
         f"AND {col(a, 'held_until')} <= %s) "
-        f"UNION ALL SELECT {col(t, 'practitioner')}, {epoch(t, 'start')}, {epoch(t, 'end')} "
-        f"FROM {q(t.db_table)} WHERE {in_ids_sql(vendor, col(t, 'practitioner'))} "
-        f"AND {col(t, 'start')} < %s AND {col(t, 'end')} > %s"
+        f"UNION ALL {select(t, 'start', 'end')}"
     )
 
 

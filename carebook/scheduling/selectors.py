@@ -91,7 +91,7 @@ WINDOW_FIELDS = ("weekday", "start_time", "end_time", "valid_from", "valid_until
 
 
 @cache
-def _window_sql(alias: str, active_locations_only: bool) -> str:
+def _window_sql(alias: str, active_locations_only: bool, one: bool) -> str:
     """Windows with their location's zone and the practitioner's rules (NULLs without rules)."""
     connection = connections[alias]
     q = connection.ops.quote_name
@@ -104,8 +104,9 @@ def _window_sql(alias: str, active_locations_only: bool) -> str:
     def col(meta, table, name):
         return f"{table}.{q(meta.get_field(name).column)}"
 
+    pid = col(window, "w", "practitioner")
     columns = [
-        col(window, "w", "practitioner"),
+        pid,
         col(window, "w", "location"),
         col(location, "l", "time_zone"),
         *(col(window, "w", f) for f in WINDOW_FIELDS),
@@ -113,14 +114,14 @@ def _window_sql(alias: str, active_locations_only: bool) -> str:
         col(rules, "r", "auto_confirm"),
     ]
     active = f" AND {col(location, 'l', 'is_active')}" if active_locations_only else ""
+    who = f"{pid} = %s" if one else in_ids_sql(connection.vendor, pid)
     # Names come from the models' meta; values are always parameters.
     return (
         f"SELECT {', '.join(columns)} FROM {q(window.db_table)} w "  # noqa: S608
         f"JOIN {q(location.db_table)} l ON l.{q(location.pk.column)} = "
         f"{col(window, 'w', 'location')} "
-        f"LEFT JOIN {q(rules.db_table)} r ON {col(rules, 'r', 'practitioner')} = "
-        f"{col(window, 'w', 'practitioner')} "
-        f"WHERE {in_ids_sql(connection.vendor, col(window, 'w', 'practitioner'))}{active}"
+        f"LEFT JOIN {q(rules.db_table)} r ON {col(rules, 'r', 'practitioner')} = {pid} "
+        f"WHERE {who}{active}"
     )
 
 
@@ -132,8 +133,10 @@ def _window_rows(practitioner_ids: Iterable[int], *, active_locations_only: bool
     alias = router.db_for_read(AvailabilityWindow)
     connection = connections[alias]
     with connection.cursor() as cursor:
+        one = len(ids) == 1
         cursor.execute(
-            _window_sql(alias, active_locations_only), [ids_param(connection.vendor, ids)]
+            _window_sql(alias, active_locations_only, one),
+            [ids[0] if one else ids_param(connection.vendor, ids)],
         )
         # Times and dates come back as such on both (SQLite's driver parses declared types).
         return cursor.fetchall()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import chain, pairwise, repeat
+from itertools import pairwise
 
 from carebook.core.timeutils import exists, to_utc, zone
 
@@ -105,11 +105,11 @@ def _window_span(time_zone: str, day: date, start: time, end: time) -> tuple[int
     return start_utc, end_utc, plain
 
 
-def _candidates(window: Window, day: date, duration: int, step: int) -> Sequence[int]:
+def _candidates(window: Window, day: date, duration: int, step: int) -> list[int]:
     """UTC start instants (epoch s) of the window's grid on `day` whose slot fits inside it."""
     start_utc, end_utc, plain = _window_span(window.time_zone, day, window.start, window.end)
     if plain:
-        return range(start_utc, end_utc - duration + 1, step)
+        return list(range(start_utc, end_utc - duration + 1, step))
     tz = zone(window.time_zone)
     step_delta = timedelta(seconds=step)
     wall = datetime.combine(day, window.start)
@@ -121,7 +121,7 @@ def _candidates(window: Window, day: date, duration: int, step: int) -> Sequence
             if t + duration <= end_utc:
                 out.append(t)
         wall += step_delta
-    return out
+    return sorted(out)
 
 
 def _first_start(grid: tuple[Sequence[int], int]) -> int:
@@ -214,24 +214,29 @@ def _free_starts(
         todays = [w for w in by_weekday.get(day.weekday(), ()) if w.applies_on(day)]
         grids = [(g, w.location_id) for w in todays if (g := _candidates(w, day, dur, step))]
         grids.sort(key=_first_start)
-        if all(a[-1] < b[0] for (a, _), (b, _) in pairwise(grids)):
-            # Most days: windows one after another, each grid already in order.
-            candidates = chain.from_iterable(zip(g, repeat(loc)) for g, loc in grids)
-        else:
-            candidates = sorted((t, loc) for g, loc in grids for t in g)
-        for t, loc in candidates:
-            if t < earliest or t > latest:
-                continue
-            hold_start = t - before
-            hold_end = hold_start + hold_length
-            # The last busy interval starting before the hold ends must end by its start;
-            # then the hold goes right after it (as `_Intervals.add` would place it).
-            i = bisect_left(starts, hold_end)
-            if i and ends[i - 1] > hold_start:
-                continue
-            starts.insert(i, hold_start)
-            ends.insert(i, hold_end)
-            yield t, loc
+        if not all(a[-1] < b[0] for (a, _), (b, _) in pairwise(grids)):
+            # Windows that overlap: all their starts in one order, a tie by location.
+            pairs = sorted((t, loc) for g, loc in grids for t in g)
+            grids = [([t for t, _ in pairs], [loc for _, loc in pairs])]
+        for times, locs in grids:
+            k, n = bisect_left(times, earliest), len(times)
+            while k < n:
+                t = times[k]
+                if t > latest:
+                    break
+                hold_start = t - before
+                hold_end = hold_start + hold_length
+                # The last busy interval starting before the hold ends must end by its start;
+                # then the hold goes right after it (as `_Intervals.add` would place it).
+                i = bisect_left(starts, hold_end)
+                if i and ends[i - 1] > hold_start:
+                    # So is every later start whose hold begins before that interval ends.
+                    k = bisect_left(times, ends[i - 1] + before, k + 1)
+                    continue
+                starts.insert(i, hold_start)
+                ends.insert(i, hold_end)
+                yield t, (locs if type(locs) is int else locs[k])
+                k = bisect_left(times, hold_end + before, k + 1)
         day += one_day
 
 

@@ -66,7 +66,8 @@ def _busy_sql(alias: str, one: bool) -> str:
     """`appointments_keeping_time`'s holds and time off as one statement built once: compiling
     the ORM's union on each call cost more than the database spends answering it.
 
-    Rows are (practitioner id, start, end), or (start, end) when `one` practitioner is asked.
+    Rows are (practitioner id, start, end), or (start, end) in order when `one` practitioner
+    is asked.
     """
     connection = connections[alias]
     q, vendor = connection.ops.quote_name, connection.vendor
@@ -96,6 +97,8 @@ def _busy_sql(alias: str, one: bool) -> str:
         f"AND NOT ({col(a, 'status')} = %s AND {col(a, 'held_until')} IS NOT NULL "
         f"AND {col(a, 'held_until')} <= %s) "
         f"UNION ALL {select(t, 'start', 'end')}"
+        # The engine sorts them again, but a list in order sorts in a single pass.
+        f"{' ORDER BY 1' if one else ''}"
     )
 
 

@@ -85,6 +85,12 @@ def parse_args() -> argparse.Namespace:
         help="skip 6, the reports at clinic-group scale (its data takes minutes to build once)",
     )
     parser.add_argument("--reports-rebuild", action="store_true", help="build the data of 6 again")
+    parser.add_argument(
+        "--client-binding",
+        action="store_true",
+        help="bind parameters on the client, as behind a transaction-mode pooler (default: "
+        "server-side binding, so psycopg prepares repeated statements: a direct connection)",
+    )
     return parser.parse_args()
 
 
@@ -149,7 +155,12 @@ def machine_info(vendor: str) -> dict[str, str]:
                 "WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', "
                 "'max_connections')"
             )
-            info["database"] = f"PostgreSQL {version} ({cur.fetchone()[0]})"
+            binding = (
+                "server-side binding, prepared statements"
+                if connection.features.uses_server_side_binding
+                else "client-side binding"
+            )
+            info["database"] = f"PostgreSQL {version} ({cur.fetchone()[0]}); {binding}"
         else:
             cur.execute("SELECT sqlite_version()")
             info["database"] = f"SQLite {cur.fetchone()[0]}"
@@ -283,6 +294,7 @@ def bench_directory(*, runs: int) -> dict:
     from bench.dataset import NOW
     from bench.measure import time_calls
     from carebook.booking.directory import DirectoryFilters, practitioner_search
+    from carebook.web.cards import card_html
     from carebook.web.forms import DirectoryForm
 
     request = RequestFactory().get("/practitioners/")
@@ -293,7 +305,13 @@ def bench_directory(*, runs: int) -> dict:
         page, entries = practitioner_search(filters=DirectoryFilters(), page=1, now=NOW)
         return render_to_string(
             "clinic/directory.html",
-            {"form": form, "page": page, "entries": entries, "query": ""},
+            {
+                "form": form,
+                "page": page,
+                "entries": entries,
+                "cards": [card_html(entry) for entry in entries],
+                "query": "",
+            },
             request=request,
         )
 
@@ -620,6 +638,8 @@ def main() -> int:
     started = time.perf_counter()
     load_start = os.getloadavg()[0]
     database_url, pg_problem = choose_database()
+    # The configuration docs/operations.md gives for a direct connection; gunicorn inherits it.
+    os.environ["CAREBOOK_DB_SERVER_SIDE_BINDING"] = "0" if args.client_binding else "1"
     setup_django(database_url)
 
     from django.core.management import call_command

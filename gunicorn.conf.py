@@ -8,9 +8,6 @@ import os
 
 bind = os.environ.get("CAREBOOK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# Threads per worker (gthread when above 1): a request waiting on the database (a booking's
-# commit) leaves the core to another. Each thread keeps its own database connection.
-threads = int(os.environ.get("WEB_THREADS", "1"))
 # A restart after a crash binds at once, even while orphaned workers of the dead master still
 # hold the old socket (they notice their parent is gone and exit within a few seconds).
 reuse_port = True

@@ -30,14 +30,7 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving carebook on a loopback port; stopped by `close()`."""
 
-    def __init__(
-        self,
-        database_url: str,
-        workers: int = 2,
-        task_worker: bool = False,
-        threads: int = 1,
-        prepared: bool = False,
-    ):
+    def __init__(self, database_url: str, workers: int = 2, task_worker: bool = False):
         self.port = _free_port()
         env = {
             **os.environ,
@@ -51,8 +44,6 @@ class Server:
             "SECURE_SSL_REDIRECT": "0",
             "SECURE_COOKIES": "0",
         }
-        if prepared:  # a direct connection to PostgreSQL, no transaction-mode pooler
-            env["CAREBOOK_DB_SERVER_SIDE_BINDING"] = "1"
         # Production settings insist on a key for medical documents; the bench stores none.
         env.setdefault("CAREBOOK_DOCUMENT_KEYS", base64.urlsafe_b64encode(os.urandom(32)).decode())
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -63,8 +54,6 @@ class Server:
                 "carebook.wsgi:application",
                 "-w",
                 str(workers),
-                "--threads",
-                str(threads),
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "--log-level",

@@ -195,8 +195,6 @@ def main() -> int:
         "--reuse", action="store_true", help="the database as an earlier run left it (no reseed)"
     )
     args = parser.parse_args()
-    # As bench/run.py: a direct connection, so prepared statements (docs/operations.md).
-    os.environ.setdefault("CAREBOOK_DB_SERVER_SIDE_BINDING", "1")
     t = time.perf_counter()
     if args.reuse:
         url = f"postgres://postgres@127.0.0.1:5432/{args.database}"

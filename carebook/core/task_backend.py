@@ -2,16 +2,25 @@
 
 Every change enqueues its outbox tasks in its own transaction (a booking enqueues three or
 four); the stock backend builds each row through `objects.create`, which costs more than the
-insert itself. The row, its columns and what `enqueue` returns are the stock backend's.
+insert itself. The row, its columns, the signal and what `enqueue` returns are the stock
+backend's.
 """
 
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.compat import normalize_json
+from django_tasks_db.compat import normalize_json, task_enqueued
 
 from carebook.core.rows import row_insert
 
 
 class OutboxBackend(DatabaseBackend):
+    def enqueue(self, task, args, kwargs):
+        # As the stock backend, which builds the result (an import and a copy of the task)
+        # twice: once for the signal, once to return.
+        self.validate_task(task)
+        result = self._task_to_db_task(task, args, kwargs).task_result
+        task_enqueued.send(type(self), task_result=result)
+        return result
+
     def _task_to_db_task(self, task, args, kwargs):
         from django_tasks_db.models import DBTaskResult, get_date_max
 

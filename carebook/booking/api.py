@@ -191,6 +191,8 @@ def appointment_create(request: HttpRequest, payload: AppointmentIn):
     shown = appointment_as_booked(
         user=user, appointment=appointment, door="rest", path=request.path
     )
+    if shown is None:
+        raise Http404
     return Status(201, appointment_out(shown, user))
 
 

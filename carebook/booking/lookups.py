@@ -11,6 +11,7 @@ from carebook.clinic.selectors import (
     practitioner_get,
     practitioners_bookable,
     service_get,
+    service_of_practitioner_get,
 )
 from carebook.core.errors import InvalidInput, PermissionDenied
 
@@ -61,17 +62,14 @@ def booking_service(pk: int, *, practitioner: Practitioner | None = None) -> Ser
 
 
 def booking_offer(practitioner_id: int, service_id: int) -> tuple[Practitioner, Service]:
-    """The practitioner and the service of theirs a booking names, read together (the
-    practitioner with their user and rules); refused as `booking_practitioner` and
-    `booking_service` refuse."""
-    service = (
-        Service.objects.select_related("practitioner__user", "practitioner__booking_rules")
-        .filter(pk=service_id, practitioner_id=practitioner_id)
-        .first()
-    )
-    if service is None:  # say which id is wrong
-        booking_service(service_id, practitioner=booking_practitioner(practitioner_id))
-    return service.practitioner, service
+    """The practitioner (with their user and rules) and the service a booking names, read
+    together when the service is theirs. Otherwise each is looked up alone, as
+    `booking_practitioner` and `booking_service` do: a service of someone else's is then
+    refused by the booking itself, after the checks that come first there."""
+    service = service_of_practitioner_get(pk=service_id, practitioner_id=practitioner_id)
+    if service is not None:
+        return service.practitioner, service
+    return booking_practitioner(practitioner_id), booking_service(service_id)
 
 
 def booking_location(pk: int) -> Location:

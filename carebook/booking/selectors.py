@@ -95,10 +95,13 @@ def appointment_get_for(
 
 def appointment_as_booked(
     *, user: User, appointment: Appointment, door: str, path: str = ""
-) -> Appointment:
-    """The appointment `user` has just booked, to show back without reading it again: the
-    booking was given its parties, and whoever may book it may see it. Its reason is logged
-    as read through `door`, as `appointment_get_for` would log it."""
+) -> Appointment | None:
+    """The appointment `user` has just booked, to show back: for its patient or staff (who
+    may see any) without reading it again, as the booking was given its parties; for anyone
+    else through `appointment_get_for` (None when they may not see it). Its reason is logged
+    as read through `door` either way."""
+    if not (user.is_staff or appointment.patient_id == user.pk):
+        return appointment_get_for(user=user, pk=appointment.pk, door=door, path=path)
     appointment_reasons_read(user=user, appointments=[appointment], door=door, path=path)
     return appointment
 

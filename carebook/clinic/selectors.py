@@ -80,6 +80,15 @@ def service_get(*, pk: int) -> Service | None:
     return Service.objects.filter(pk=pk).first()
 
 
+def service_of_practitioner_get(*, pk: int, practitioner_id: int) -> Service | None:
+    """The service if it is this practitioner's, with the practitioner, their user and rules."""
+    return (
+        Service.objects.select_related("practitioner__user", "practitioner__booking_rules")
+        .filter(pk=pk, practitioner_id=practitioner_id)
+        .first()
+    )
+
+
 def location_get(*, pk: int) -> Location | None:
     return Location.objects.filter(pk=pk).first()
 

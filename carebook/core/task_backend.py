@@ -14,8 +14,8 @@ from carebook.core.rows import row_insert
 
 class OutboxBackend(DatabaseBackend):
     def enqueue(self, task, args, kwargs):
-        # As the stock backend, which builds the result (an import and a copy of the task)
-        # twice: once for the signal, once to return.
+        # The stock backend's, except that it builds the result (an import and a copy of the
+        # task) twice, once for the signal and once to return; here it is built once.
         self.validate_task(task)
         result = self._task_to_db_task(task, args, kwargs).task_result
         task_enqueued.send(type(self), task_result=result)

@@ -5,35 +5,16 @@ one for its stars) they were a quarter of the directory's time, written here a t
 The HTML is the one the template wrote.
 """
 
-from html import escape
-
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from carebook.booking.directory import DirectoryEntry
+from carebook.core.html import escape_html as _e
+from carebook.core.html import stars_html
 from carebook.core.money import format_money
 from carebook.core.timeutils import zone
-
-
-def _e(value) -> str:
-    """`value` escaped for HTML, as Django's `escape` (without its lazy-string wrapper, which
-    cost more than the escaping)."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-
-def stars_html(average, count: int) -> str:
-    """A rating as stars with its number for screen readers ("" when nobody rated)."""
-    if not count:
-        return ""
-    avg = _e(floatformat(average, 1))
-    plural = "" if count == 1 else "s"
-    return (
-        f'<span class="rating" aria-label="Rated {avg} out of 5 by {count} patient{plural}">'
-        f'<span aria-hidden="true">★ {avg} ({count})</span></span>'
-    )
 
 
 def _next_free(entry: DirectoryEntry) -> str:

@@ -1,7 +1,5 @@
 """Forms of the public pages: the directory's filters and the booking flow's inputs."""
 
-from html import escape
-
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from carebook.accounts.selectors import patient_exact
 from carebook.booking.directory import DirectoryFilters
 from carebook.clinic.models import Gender, Language, Location, Specialty, VisitMode
+from carebook.core.html import field_html
 from carebook.core.widgets import QuickSelect
 
 SORT_CHOICES = [
@@ -81,7 +80,7 @@ class DirectoryForm(forms.Form):
     def fields_html(self) -> SafeString:
         """Every field as `partials/field.html` writes it, written in Python: an include per
         field was a tenth of the directory's time."""
-        return mark_safe("".join(_field_html(field) for field in self))  # noqa: S308 - escaped
+        return mark_safe("".join(field_html(field) for field in self))  # noqa: S308 - escaped
 
     def clean(self):
         data = super().clean()
@@ -106,33 +105,6 @@ class DirectoryForm(forms.Form):
             available_on=d.get("available_on"),
             sort=d.get("sort") or "earliest",
         )
-
-
-def _e(value) -> str:
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-
-def _field_html(field: forms.BoundField) -> str:
-    """One field with its label, help and errors tied to it, as `partials/field.html`."""
-    classes = "field"
-    if field.errors:
-        classes += " has-error"
-    if field.widget_type == "textarea":
-        classes += " wide"
-    if field.widget_type == "checkbox":
-        label = (
-            f'<label class="check" for="{_e(field.id_for_label)}">{field} {_e(field.label)}</label>'
-        )
-    else:
-        star = ' <span aria-hidden="true">*</span>' if field.field.required else ""
-        label = f'<label for="{_e(field.id_for_label)}">{_e(field.label)}{star}</label>{field}'
-    html = f'<div class="{classes}">{label}'
-    if field.help_text:
-        html += f'<p class="help" id="{_e(field.auto_id)}_helptext">{field.help_text}</p>'
-    if field.errors:
-        errors = " ".join(_e(error) for error in field.errors)
-        html += f'<p class="error" id="{_e(field.auto_id)}_error">{errors}</p>'
-    return html + "</div>"
 
 
 class BookingForm(forms.Form):

@@ -55,6 +55,9 @@ def test_busy_time_is_the_appointments_keeping_time_and_the_time_off():
     assert {(epoch(a.hold_start), epoch(a.hold_end)) for a in kept} | {
         (epoch(off.start), epoch(off.end))
     } == set(busy[cal.practitioner.pk])
+    # One practitioner alone takes its own statement (no id column, ordered by start).
+    alone = busy_for([cal.practitioner.pk], lo, hi, now=NOW)
+    assert alone == {cal.practitioner.pk: sorted(busy[cal.practitioner.pk])}
 
 
 def test_busy_time_of_no_practitioners_is_empty(django_assert_num_queries):

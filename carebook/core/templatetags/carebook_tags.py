@@ -1,5 +1,7 @@
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
+from carebook.core import html
 from carebook.core.money import format_money
 from carebook.core.timeutils import local_text, zone
 
@@ -45,3 +47,15 @@ def your_time(value, place_zone: str, viewer_zone: str, style: str = "long") -> 
     if there.date() != here.date():
         text = f"{there:%a} {text}"
     return text if style == "short" else f"{text} your time ({viewer_zone})"
+
+
+@register.simple_tag
+def field_html(field, wide=False) -> SafeString:
+    """`partials/field.html`: one form field, written by `core.html.field_html`."""
+    return mark_safe(html.field_html(field, wide=bool(wide)))  # noqa: S308 - escaped there
+
+
+@register.simple_tag
+def stars(average, count) -> SafeString:
+    """`records/_stars.html`: a rating, written by `core.html.stars_html`."""
+    return mark_safe(html.stars_html(average, count))  # noqa: S308 - escaped there

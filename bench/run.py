@@ -381,15 +381,30 @@ def run_worst(database_url: str, single, directory) -> dict:
 # --- 3 ----------------------------------------------------------------------------------------
 
 
+def book(task) -> None:
+    """Book one task's slot for its patient, by the patient, at the bench's fixed now."""
+    from bench.dataset import NOW
+    from carebook.booking.services import appointment_book
+
+    appointment_book(
+        patient=task.patient,
+        practitioner=task.practitioner,
+        service=task.service,
+        location=task.location,
+        start=task.start,
+        mode="in_person",
+        by=task.patient,
+        now=NOW,
+    )
+
+
 def bench_booking(tasks, *, workers: int, seconds: float, gate=None) -> dict:
     """`workers` threads, each with its own connection, book distinct free slots until the
     time is up or the tasks run out. `gate`, if given, is called once every worker is connected
     and returns when the clock may start (used to line up several processes)."""
     from django.db import connections
 
-    from bench.dataset import NOW
     from bench.measure import summarise
-    from carebook.booking.services import appointment_book
     from carebook.core.errors import SlotUnavailable
 
     todo: queue.SimpleQueue = queue.SimpleQueue()
@@ -416,16 +431,7 @@ def bench_booking(tasks, *, workers: int, seconds: float, gate=None) -> dict:
                     break
                 t0 = time.perf_counter()
                 try:
-                    appointment_book(
-                        patient=task.patient,
-                        practitioner=task.practitioner,
-                        service=task.service,
-                        location=task.location,
-                        start=task.start,
-                        mode="in_person",
-                        by=task.patient,
-                        now=NOW,
-                    )
+                    book(task)
                 except SlotUnavailable:
                     refused[i] += 1
                     continue
@@ -542,24 +548,13 @@ def capture_bookings(tasks, n: int) -> list[list[str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bench.dataset import NOW
-    from carebook.booking.services import appointment_book
     from carebook.clinic.models import Clinic
 
     Clinic.current()  # the first booking would create the clinic's row: not a booking's cost
     captured = []
     for task in tasks[:n]:
         with CaptureQueriesContext(connection) as ctx:
-            appointment_book(
-                patient=task.patient,
-                practitioner=task.practitioner,
-                service=task.service,
-                location=task.location,
-                start=task.start,
-                mode="in_person",
-                by=task.patient,
-                now=NOW,
-            )
+            book(task)
         # BEGIN and COMMIT are logged by some backends and not others: the replay adds its own.
         captured.append(
             [q["sql"] for q in ctx.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
@@ -601,8 +596,6 @@ def bench_replay(database_url: str, captured: list[list[str]], *, seconds: int) 
 
 
 def profile_booking(tasks, n: int) -> None:
-    from bench.dataset import NOW
-    from carebook.booking.services import appointment_book
     from carebook.core.errors import SlotUnavailable
 
     it = iter(tasks)
@@ -610,16 +603,7 @@ def profile_booking(tasks, n: int) -> None:
     def one():
         task = next(it)
         try:
-            appointment_book(
-                patient=task.patient,
-                practitioner=task.practitioner,
-                service=task.service,
-                location=task.location,
-                start=task.start,
-                mode="in_person",
-                by=task.patient,
-                now=NOW,
-            )
+            book(task)
         except SlotUnavailable:
             pass  # a neighbour's booking took its buffer: refused, as in the timed runs
 

@@ -132,47 +132,24 @@ def _seconds(value: datetime | int) -> int:
     return value if type(value) is int else _ts(value)
 
 
-def iter_free_slots(
-    *,
-    windows: Sequence[Window],
-    busy: Iterable[tuple[datetime, datetime]] | Iterable[tuple[int, int]],
-    duration: timedelta,
-    rules: Rules,
-    start_date: date,
-    end_date: date,
-    now: datetime,
-    location_id: int | None = None,
-    until: datetime | None = None,
-) -> Iterator[Slot]:
-    """Yield free slots day by day for local dates start_date..end_date (inclusive).
-
-    `busy` holds UTC intervals as aware datetimes or epoch seconds; `until` caps slot starts.
-    """
+def iter_free_slots(*, duration: timedelta, **kwargs) -> Iterator[Slot]:
+    """Yield free slots day by day for local dates start_date..end_date (inclusive); the
+    arguments are `_free_starts`'s."""
     length = timedelta(seconds=int(duration.total_seconds()))
-    for t, loc in _free_starts(
-        windows=windows,
-        busy=busy,
-        duration=duration,
-        rules=rules,
-        start_date=start_date,
-        end_date=end_date,
-        now=now,
-        location_id=location_id,
-        until=until,
-    ):
-        start = datetime.fromtimestamp(t, UTC)
-        yield Slot(start, start + length, loc)
+    for t, loc in _free_starts(duration=duration, **kwargs):
+        yield _slot(t, loc, length)
 
 
 def free_slots(*, duration: timedelta, **kwargs) -> list[Slot]:
-    """All free slots over the range, in start order (see iter_free_slots for arguments)."""
+    """All free slots over the range, in start order (see `_free_starts` for arguments)."""
     # Plain (start, location) pairs sort in C; the dataclass's own ordering is Python code.
     length = timedelta(seconds=int(duration.total_seconds()))
-    out = []
-    for t, loc in sorted(_free_starts(duration=duration, **kwargs)):
-        start = datetime.fromtimestamp(t, UTC)
-        out.append(Slot(start, start + length, loc))
-    return out
+    return [_slot(t, loc, length) for t, loc in sorted(_free_starts(duration=duration, **kwargs))]
+
+
+def _slot(t: int, location_id: int, length: timedelta) -> Slot:
+    start = datetime.fromtimestamp(t, UTC)
+    return Slot(start, start + length, location_id)
 
 
 def _free_starts(
@@ -187,7 +164,9 @@ def _free_starts(
     location_id: int | None = None,
     until: datetime | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """`iter_free_slots` as (start in epoch seconds, location id), in the same order."""
+    """Free starts for local dates start_date..end_date (inclusive), day by day, as (start in
+    epoch seconds, location id). `busy` holds UTC intervals as aware datetimes or epoch
+    seconds; `until` caps slot starts."""
     dur = int(duration.total_seconds())
     if dur <= 0:
         raise ValueError("A slot needs a positive duration.")

@@ -44,7 +44,7 @@ def busy_for(
     adapt = connection.ops.adapt_datetimefield_value
     start, end, now = adapt(start), adapt(end), adapt(now)
     one = len(ids) == 1  # slots_free and a booking
-    param = ids[0] if one else ids_param(connection.vendor, ids)
+    param = ids_param(connection.vendor, ids)
     with connection.cursor() as cursor:
         cursor.execute(
             _busy_sql(alias, one),
@@ -78,7 +78,7 @@ def _busy_sql(alias: str, one: bool) -> str:
 
     def select(meta, start, end):
         pid = col(meta, "practitioner")
-        who = f"{pid} = %s" if one else in_ids_sql(vendor, pid)
+        who = in_ids_sql(vendor, pid, one=one)
         columns = [
             epoch_seconds_sql(vendor, col(meta, start)),
             epoch_seconds_sql(vendor, col(meta, end)),

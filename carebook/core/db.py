@@ -53,13 +53,19 @@ def sqlite_functions(sender, connection, **kwargs):
         )
 
 
-def in_ids_sql(vendor: str, column: str) -> str:
-    """`column IN (ids)` with the ids as one parameter (`ids_param`): one text for any count."""
+def in_ids_sql(vendor: str, column: str, *, one: bool = False) -> str:
+    """`column IN (ids)` with the ids as one parameter (`ids_param`): one text for any count,
+    or `column = %s` when `one` id is asked (the plainer plan for the commonest case)."""
+    if one:
+        return f"{column} = %s"
     if vendor == "postgresql":
         return f"{column} = ANY(%s)"
     return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a quoted name)
 
 
-def ids_param(vendor: str, ids: list[int]) -> list[int] | str:
-    """The parameter `in_ids_sql` takes: an array on PostgreSQL, a JSON list on SQLite."""
+def ids_param(vendor: str, ids: list[int]) -> int | list[int] | str:
+    """The parameter `in_ids_sql` takes: the id itself for one, else an array on PostgreSQL
+    and a JSON list on SQLite."""
+    if len(ids) == 1:
+        return ids[0]
     return ids if vendor == "postgresql" else json.dumps(ids)

@@ -114,7 +114,7 @@ def _window_sql(alias: str, active_locations_only: bool, one: bool) -> str:
         col(rules, "r", "auto_confirm"),
     ]
     active = f" AND {col(location, 'l', 'is_active')}" if active_locations_only else ""
-    who = f"{pid} = %s" if one else in_ids_sql(connection.vendor, pid)
+    who = in_ids_sql(connection.vendor, pid, one=one)
     # Names come from the models' meta; values are always parameters.
     return (
         f"SELECT {', '.join(columns)} FROM {q(window.db_table)} w "  # noqa: S608
@@ -133,10 +133,9 @@ def _window_rows(practitioner_ids: Iterable[int], *, active_locations_only: bool
     alias = router.db_for_read(AvailabilityWindow)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        one = len(ids) == 1
         cursor.execute(
-            _window_sql(alias, active_locations_only, one),
-            [ids[0] if one else ids_param(connection.vendor, ids)],
+            _window_sql(alias, active_locations_only, len(ids) == 1),
+            [ids_param(connection.vendor, ids)],
         )
         # Times and dates come back as such on both (SQLite's driver parses declared types).
         return cursor.fetchall()

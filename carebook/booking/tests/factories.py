@@ -16,6 +16,21 @@ class Calendar:
     location: Location
 
 
+def booking_args(cal: Calendar, patient, start, *, now, mode: str = "in_person") -> dict:
+    """What `appointment_book` (or `appointment_hold`) takes for `patient` booking for
+    themself on `cal` at `start`."""
+    return dict(
+        patient=patient,
+        practitioner=cal.practitioner,
+        service=cal.service,
+        location=cal.location,
+        start=start,
+        mode=mode,
+        by=patient,
+        now=now,
+    )
+
+
 def bookable_calendar(
     *,
     time_zone="Asia/Kolkata",

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from carebook.accounts.tests.factories import PatientFactory
 from carebook.booking.models import Appointment
 from carebook.booking.services import appointment_book, appointment_hold
-from carebook.booking.tests.factories import bookable_calendar
+from carebook.booking.tests.factories import bookable_calendar, booking_args
 from carebook.core.errors import SlotUnavailable
 
 pytestmark = pytest.mark.django_db
@@ -26,16 +26,7 @@ BOOKING_STATEMENTS = 9
 
 
 def book(cal, patient, start=NINE_IST, book=appointment_book):
-    return book(
-        patient=patient,
-        practitioner=cal.practitioner,
-        service=cal.service,
-        location=cal.location,
-        start=start,
-        mode="in_person",
-        by=patient,
-        now=NOW,
-    )
+    return book(**booking_args(cal, patient, start, now=NOW))
 
 
 def test_one_booking_is_at_most_nine_statements_and_no_savepoint():

@@ -9,7 +9,7 @@ from carebook.booking.selectors import (
     patients_of_practitioner,
 )
 from carebook.booking.services import appointment_book, appointment_hold, appointment_reject
-from carebook.booking.tests.factories import bookable_calendar
+from carebook.booking.tests.factories import bookable_calendar, booking_args
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
@@ -17,16 +17,7 @@ NINE_IST = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)
 
 
 def kw(cal, patient, start):
-    return dict(
-        patient=patient,
-        practitioner=cal.practitioner,
-        service=cal.service,
-        location=cal.location,
-        start=start,
-        mode="in_person",
-        by=patient,
-        now=NOW,
-    )
+    return booking_args(cal, patient, start, now=NOW)
 
 
 def test_each_role_sees_only_its_own_appointments():

@@ -15,7 +15,7 @@ from carebook.booking.services import (
     hold_convert,
     hold_release,
 )
-from carebook.booking.tests.factories import bookable_calendar
+from carebook.booking.tests.factories import bookable_calendar, booking_args
 
 pytestmark = pytest.mark.django_db
 
@@ -24,16 +24,7 @@ NINE_IST = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)
 
 
 def _args(cal, patient):
-    return dict(
-        patient=patient,
-        practitioner=cal.practitioner,
-        service=cal.service,
-        location=cal.location,
-        start=NINE_IST,
-        mode="in_person",
-        by=patient,
-        now=NOW,
-    )
+    return booking_args(cal, patient, NINE_IST, now=NOW)
 
 
 def test_a_new_appointment_is_version_one_and_each_change_adds_one():

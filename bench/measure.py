@@ -46,16 +46,22 @@ def time_calls(fn: Callable[[], object], *, runs: int, warmup: int = 3) -> Timin
     """Call `fn` `warmup` times untimed, then `runs` times timed, one by one.
 
     A collection is done before timing starts so that garbage left by the data setup is not
-    charged to the first runs; the collector stays on while timing, as in production.
+    charged to the first runs. The collector stays on while timing, as in production, and what
+    the process holds then is frozen, as a web worker freezes what it loaded at start
+    (carebook/wsgi.py): a full collection walks what the calls make, not the bench's own data.
     """
     for _ in range(warmup):
         fn()
     gc.collect()
+    gc.freeze()
     durations = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        durations.append(time.perf_counter() - t0)
+    try:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            fn()
+            durations.append(time.perf_counter() - t0)
+    finally:
+        gc.unfreeze()
     return summarise(durations)
 
 

@@ -7,16 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db import connections, router
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from carebook.booking.availability import next_free_slots
 from carebook.booking.next_free import free_on, next_free_order
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.clinic.selectors import practitioners_bookable
+from carebook.core.db import ids_param, in_ids_sql
+from carebook.core.rows import row_columns, row_instances
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
+from carebook.scheduling.models import AvailabilityWindow
 
 SORTS = ("earliest", "fee", "fee_desc", "experience", "rating")
 # The fields a directory card shows (`DirectoryEntry.practitioner` without services).
@@ -198,15 +203,16 @@ def _locations(ids: list[int]) -> tuple[dict[int, list[Location]], dict[int, str
     The currency is that of their first location by id, active or not, as
     `clinic.selectors.with_fee_currency` reads it.
     """
-    rows = (
-        Location.objects.filter(windows__practitioner_id__in=ids)
-        .annotate(practitioner_id=F("windows__practitioner_id"))
-        .distinct()
-    )
+    if not ids:
+        return {}, {}
+    alias = router.db_for_read(Location)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_locations_sql(alias, len(ids) == 1), [ids_param(connection.vendor, ids)])
+        rows = cursor.fetchall()
     locations: dict[int, list[Location]] = {}
     first: dict[int, Location] = {}
-    for loc in rows:
-        pid = loc.practitioner_id
+    for (pid, *_), loc in zip(rows, row_instances(Location, alias, rows, start=1), strict=True):
         if loc.is_active:
             locations.setdefault(pid, []).append(loc)
         if pid not in first or loc.pk < first[pid].pk:
@@ -214,18 +220,59 @@ def _locations(ids: list[int]) -> tuple[dict[int, list[Location]], dict[int, str
     return locations, {pid: loc.currency for pid, loc in first.items()}
 
 
+@cache
+def _locations_sql(alias: str, one: bool) -> str:
+    """(practitioner id, every location column) of the locations their windows are at, in
+    the locations' own order (city, name): the text built once, the ids a parameter."""
+    connection = connections[alias]
+    q = connection.ops.quote_name
+    location, window = Location._meta, AvailabilityWindow._meta
+    pid = f"w.{q(window.get_field('practitioner').column)}"
+    order = ", ".join(f"l.{q(location.get_field(name).column)}" for name in location.ordering)
+    # Names come from the models' meta; values are always parameters.
+    return (
+        f"SELECT DISTINCT {pid}, {row_columns(Location, alias, 'l')} "  # noqa: S608
+        f"FROM {q(location.db_table)} l JOIN {q(window.db_table)} w "
+        f"ON w.{q(window.get_field('location').column)} = l.{q(location.pk.column)} "
+        f"WHERE {in_ids_sql(connection.vendor, pid, one=one)} ORDER BY {order}"
+    )
+
+
 SPECIALTY, LANGUAGE = 1, 2
 
 
 def _specialties_and_languages(ids: list[int]) -> defaultdict[tuple[int, int], list[str]]:
     """The names of each practitioner's specialties and languages, A to Z, in one query."""
-    specialties = Practitioner.specialties.through.objects.filter(
-        practitioner_id__in=ids
-    ).values_list("practitioner_id", Value(SPECIALTY), "specialty__name")
-    languages = Practitioner.languages.through.objects.filter(practitioner_id__in=ids).values_list(
-        "practitioner_id", Value(LANGUAGE), "language__name"
-    )
     names: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
-    for pid, kind, name in sorted(specialties.union(languages, all=True)):
+    if not ids:
+        return names
+    alias = router.db_for_read(Practitioner)
+    connection = connections[alias]
+    param = ids_param(connection.vendor, ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_names_sql(alias, len(ids) == 1), [param, param])
+        rows = cursor.fetchall()
+    for pid, kind, name in sorted(rows):
         names[pid, kind].append(name)
     return names
+
+
+@cache
+def _names_sql(alias: str, one: bool) -> str:
+    """(practitioner id, SPECIALTY or LANGUAGE, name) rows: the text built once."""
+    connection = connections[alias]
+    q = connection.ops.quote_name
+
+    def names_of(relation: str, kind: int) -> str:
+        field = Practitioner._meta.get_field(relation)
+        through, target = field.remote_field.through._meta, field.related_model._meta
+        pid = f"t.{q(field.m2m_column_name())}"
+        # Names come from the models' meta; values are always parameters.
+        return (
+            f"SELECT {pid}, {kind}, n.{q(target.get_field('name').column)} "  # noqa: S608
+            f"FROM {q(through.db_table)} t JOIN {q(target.db_table)} n "
+            f"ON n.{q(target.pk.column)} = t.{q(field.m2m_reverse_name())} "
+            f"WHERE {in_ids_sql(connection.vendor, pid, one=one)}"
+        )
+
+    return f"{names_of('specialties', SPECIALTY)} UNION ALL {names_of('languages', LANGUAGE)}"

@@ -13,8 +13,8 @@ from carebook.booking.availability import slots_free
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.selectors import practitioner_locations
 from carebook.core.timeutils import now as utcnow
-from carebook.scheduling.engine import Slot
-from carebook.scheduling.selectors import rules_for
+from carebook.scheduling.engine import Rules, Slot, Window
+from carebook.scheduling.selectors import rules_for, windows_and_rules_for
 
 
 @dataclass
@@ -74,14 +74,16 @@ def picker_build(
     service: Service,
     location: Location,
     week_start: date | None,
-    max_days_ahead: int,
+    windows: list[Window],
+    rules: Rules,
     now: datetime | None = None,
 ) -> Picker:
-    """Seven local days of free slots at one location, starting at `week_start` (default today)."""
+    """Seven local days of free slots at one location, starting at `week_start` (default today),
+    from the practitioner's weekly windows and booking rules."""
     now = now or utcnow()
     tz = location.tz
     today = now.astimezone(tz).date()
-    last_day = today + timedelta(days=max_days_ahead)
+    last_day = today + timedelta(days=rules.max_days_ahead)
     start = min(max(week_start or today, today), last_day)
     end = start + timedelta(days=6)
     slots = slots_free(
@@ -91,6 +93,8 @@ def picker_build(
         end_date=end,
         location=location,
         now=now,
+        rules=rules,
+        windows=windows,
     )
     by_day: dict[date, list] = {start + timedelta(days=i): [] for i in range(7)}
     day_texts: dict[date, str] = {}
@@ -140,11 +144,15 @@ def picker_from_params(
     location = next(
         (loc for loc in locations if str(loc.pk) == params.get("location")), locations[0]
     )
+    pid = practitioner.pk
+    windows, rules = windows_and_rules_for([pid])  # one read for the horizon and the slots
     picker = picker_build(
         practitioner=practitioner,
         service=service,
         location=location,
         week_start=_parse_week(params.get("week")),
-        max_days_ahead=rules_for([practitioner.pk])[practitioner.pk].max_days_ahead,
+        windows=windows.get(pid, []),
+        # Rules come with windows; without any, their horizon still bounds the weeks shown.
+        rules=rules[pid] if pid in rules else rules_for([pid])[pid],
     )
     return picker, services, locations

@@ -17,6 +17,7 @@ from carebook.booking.availability import next_free_slots
 from carebook.booking.next_free import free_on, next_free_order
 from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.clinic.selectors import practitioners_bookable
+from carebook.core.compiled import Compiled
 from carebook.core.db import ids_param, in_ids_sql
 from carebook.core.rows import row_columns, row_instances
 from carebook.core.timeutils import now as utcnow
@@ -179,10 +180,15 @@ def practitioner_search(
     return page_obj, entries
 
 
+_BOOKABLE_BY_ID = Compiled(
+    Practitioner, lambda pk: practitioners_bookable().select_related("user").filter(pk=pk)[:1]
+)
+
+
 def practitioner_profile(*, pk: int) -> DirectoryEntry | None:
     """A bookable practitioner with their card's names and active locations (no slot), or
     None: their page's profile in three queries."""
-    practitioner = practitioners_bookable().select_related("user").filter(pk=pk).first()
+    practitioner = _BOOKABLE_BY_ID.first(pk)
     if practitioner is None:
         return None
     locations, currencies = _locations([pk])

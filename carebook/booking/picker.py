@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from carebook.booking.availability import slots_free
 from carebook.clinic.models import Location, Practitioner, Service
 from carebook.clinic.selectors import practitioner_locations
+from carebook.core.compiled import Compiled
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling.engine import Rules, Slot, Window
 from carebook.scheduling.selectors import rules_for, windows_and_rules_for
@@ -126,6 +127,11 @@ def _parse_week(value: str | None) -> date | None:
         return None
 
 
+_ACTIVE_SERVICES = Compiled(
+    Service, lambda pid: Service.objects.filter(practitioner_id=pid, is_active=True)
+)
+
+
 def picker_from_params(
     *, practitioner: Practitioner, params, locations: list[Location] | None = None
 ) -> tuple[Picker | None, list, list]:
@@ -134,8 +140,11 @@ def picker_from_params(
     `locations`: the practitioner's active locations when the caller has read them already.
     Returns (picker or None when nothing is bookable, services, locations).
     """
-    # Filtered here, not in the query: the page's prefetched services are used as they are.
-    services = [s for s in practitioner.services.all() if s.is_active]
+    if "services" in getattr(practitioner, "_prefetched_objects_cache", {}):
+        # Filtered here, not in the query: the page's prefetched services are used as they are.
+        services = [s for s in practitioner.services.all() if s.is_active]
+    else:
+        services = _ACTIVE_SERVICES.rows(practitioner.pk)
     if locations is None:
         locations = practitioner_locations([practitioner.pk]).get(practitioner.pk, [])
     if not services or not locations:

@@ -23,6 +23,7 @@ from carebook.accounts.models import User
 from carebook.booking.models import Appointment
 from carebook.clinic.selectors import clinician_in_good_standing
 from carebook.core.access_log import AccessLog, access_log_record, access_log_record_reads
+from carebook.core.compiled import Compiled
 from carebook.core.querysets import filter_given, visible_by_role
 from carebook.records.models import (
     Admission,
@@ -365,14 +366,22 @@ def _visible_reviews() -> QuerySet[Review]:
     return Review.objects.filter(hidden_at__isnull=True)
 
 
-def reviews_for_practitioner(*, practitioner_id: int, limit: int = 20) -> list[Review]:
-    """Visible reviews, newest first, with the reviewer's first name only."""
-    return list(
+REVIEWS_SHOWN = 20
+_REVIEWS_OF = Compiled(
+    Review,
+    lambda pid: (
         _visible_reviews()
-        .filter(practitioner_id=practitioner_id)
+        .filter(practitioner_id=pid)
         .select_related("patient")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+        .order_by("-created_at", "-pk")[:REVIEWS_SHOWN]
+    ),
+)
+
+
+def reviews_for_practitioner(*, practitioner_id: int) -> list[Review]:
+    """The latest visible reviews (`REVIEWS_SHOWN`), newest first, with the reviewer's first
+    name only."""
+    return _REVIEWS_OF.rows(practitioner_id)
 
 
 def review_of_appointment(*, user: User, appointment: Appointment) -> Review | None:

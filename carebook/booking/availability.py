@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location, Practitioner, Service
+from carebook.core.compiled import Compiled
 from carebook.core.db import epoch_seconds_sql, ids_param, in_ids_sql
 from carebook.core.timeutils import now as utcnow
 from carebook.core.timeutils import zone
@@ -185,14 +186,20 @@ def default_services(practitioner_ids: Iterable[int]) -> dict[int, Service]:
     return out
 
 
+_DURATIONS = Compiled(
+    Service,
+    lambda ids: (
+        Service.objects.filter(practitioner_id__in_ids=ids, is_active=True)
+        .order_by("practitioner_id", "duration_minutes", "pk")
+        .values_list("practitioner_id", "duration_minutes")
+    ),
+)
+
+
 def default_durations(practitioner_ids: Iterable[int]) -> dict[int, int]:
     """Minutes of each practitioner's shortest active service: what search shows slots for."""
     out: dict[int, int] = {}
-    for pid, minutes in (
-        Service.objects.filter(practitioner_id__in=list(practitioner_ids), is_active=True)
-        .order_by("practitioner_id", "duration_minutes", "pk")
-        .values_list("practitioner_id", "duration_minutes")
-    ):
+    for pid, minutes in _DURATIONS.rows(list(practitioner_ids)):
         out.setdefault(pid, minutes)
     return out
 

@@ -27,6 +27,7 @@ from carebook.booking.availability import free_time, next_free_slots
 from carebook.booking.models import Appointment, NextFree
 from carebook.clinic.models import Practitioner
 from carebook.clinic.selectors import practitioners_bookable
+from carebook.core.compiled import Compiled
 from carebook.core.db import EpochSeconds
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling.selectors import rules_for
@@ -147,26 +148,37 @@ def next_free_store(practitioner_ids: Iterable[int], *, now: datetime | None = N
     return len(rows)
 
 
-def next_free_order(practitioners: QuerySet[Practitioner], *, now: datetime) -> list[int]:
-    """The practitioners' ids, earliest next free start first (nothing free last, then by id).
+def _stored_starts(practitioners: QuerySet[Practitioner], now: datetime) -> QuerySet:
+    """(id, stored next free start in epoch seconds) of the practitioners: -1 for a fresh row
+    saying nothing is free, NULL for a stale or missing row."""
+    fresh = NextFree.objects.filter(practitioner_id=OuterRef("pk"), fresh_until__gt=now)
+    return (
+        practitioners.order_by()
+        .annotate(at=Subquery(fresh.values(at=Coalesce(EpochSeconds("start"), Value(NOTHING)))))
+        .values_list("pk", "at")
+    )
+
+
+NOTHING = -1
+# The directory's commonest read, unfiltered: built once (`core.compiled`).
+_ALL_STORED = Compiled(Practitioner, lambda now: _stored_starts(practitioners_bookable(), now))
+
+
+def next_free_order(practitioners: QuerySet[Practitioner] | None, *, now: datetime) -> list[int]:
+    """The practitioners' ids (None: every bookable one), earliest next free start first
+    (nothing free last, then by id).
 
     Stored starts where fresh, read with the ids in one query; the rest computed (not stored:
     a read never writes).
     """
-    nothing = -1  # a fresh row saying nothing is free; NULL: a stale or missing row
-    fresh = NextFree.objects.filter(practitioner_id=OuterRef("pk"), fresh_until__gt=now)
-    rows = (
-        practitioners.order_by()
-        .annotate(at=Subquery(fresh.values(at=Coalesce(EpochSeconds("start"), Value(nothing)))))
-        .values_list("pk", "at")
-    )
+    rows = _ALL_STORED.rows(now) if practitioners is None else _stored_starts(practitioners, now)
     starts: dict[int, int | None] = {}
     stale = []
     for pid, at in rows:
         if at is None:
             stale.append(pid)
         else:
-            starts[pid] = None if at == nothing else at
+            starts[pid] = None if at == NOTHING else at
     if stale:
         for pid, slot in next_free_slots(practitioner_ids=stale, now=now).items():
             starts[pid] = int(slot.start.timestamp()) if slot else None

@@ -7,15 +7,18 @@ it is built once with marker values in their place, and each call sends the same
 the real values where the markers were. Rows come back as the ORM would give them: instances
 (with `select_related` and annotations) or `values_list` tuples, converters applied.
 
-Arguments are ints or strs that the query passes as plain parameters (`filter(pk=...)`); a
-value that shapes the SQL text (a list for `__in`, a slice) cannot be one, and a query whose
-marker does not come out as a parameter is refused when it is first compiled.
+Arguments are ints, strs, aware datetimes, or lists of ids given to the `in_ids` lookup
+(`filter(pk__in_ids=ids)`: one parameter for any number of ids), that the query passes as
+plain parameters (`filter(pk=...)`). A value that shapes the SQL text (a list for `__in`, a
+slice) cannot be one, and a query whose marker does not come out as a parameter is refused when
+it is first compiled.
 """
 
 import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -26,12 +29,33 @@ from django.db.models.query import (
     get_related_populators,
 )
 
+from carebook.core.db import Ids
+
 _serial = itertools.count(1)
+_EPOCH = datetime(1901, 1, 1, tzinfo=UTC)
 
 
 def _marker(kind: type, n: int):
-    # Values no real argument takes: far below any id, or text no form accepts.
-    return -(10**15) - n if kind is int else f"\x00carebook-argument-{n}\x00"
+    # Values no real argument takes: far below any id, text no form accepts, an instant
+    # before the clinic's time, an id list of such ids.
+    if kind is int:
+        return -(10**15) - n
+    if kind is str:
+        return f"\x00carebook-argument-{n}\x00"
+    if kind is datetime:
+        return _EPOCH + timedelta(microseconds=n)
+    if kind is list:
+        return Ids([-(10**15) - n])
+    raise TypeError(f"A compiled query takes ints, strs, datetimes and id lists, not {kind}.")
+
+
+def _sent(value, connection):
+    """`value` as the query sends it: a datetime adapted for the database, ids as `Ids`."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, list | tuple) and not isinstance(value, Ids):
+        return Ids(int(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -67,8 +91,9 @@ class Compiled:
         sql, params = compiler.as_sql()
         slots = []
         for marker in markers:
-            kind = type(marker)
-            found = tuple(i for i, p in enumerate(params) if type(p) is kind and p == marker)
+            sent = _sent(marker, connections[alias])
+            kind = type(sent)
+            found = tuple(i for i, p in enumerate(params) if type(p) is kind and p == sent)
             if not found:
                 raise ValueError(f"{self.build.__qualname__}: an argument is not a plain parameter")
             slots.append(found)
@@ -97,12 +122,14 @@ class Compiled:
 
     def rows(self, *args) -> list:
         alias = router.db_for_read(self.model)
-        plan = self._plan(alias, tuple(type(a) for a in args))
+        connection = connections[alias]
+        kinds = tuple(list if isinstance(a, list | tuple) else type(a) for a in args)
+        plan = self._plan(alias, kinds)
         params = list(plan.params)
         for arg, slots in zip(args, plan.slots, strict=True):
+            sent = _sent(arg, connection)
             for i in slots:
-                params[i] = arg
-        connection = connections[alias]
+                params[i] = sent
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()

@@ -1,9 +1,10 @@
 """Small database helpers that work on both SQLite and PostgreSQL."""
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, Field, ForeignObject, Func, Lookup
 
 from carebook.core.timeutils import zone
 
@@ -69,3 +70,29 @@ def ids_param(vendor: str, ids: list[int]) -> int | list[int] | str:
     if len(ids) == 1:
         return ids[0]
     return ids if vendor == "postgresql" else json.dumps(ids)
+
+
+class Ids(list):
+    """The ids an `in_ids` lookup sends as one parameter: an array on PostgreSQL (psycopg dumps
+    a list's subclass as a list), JSON text on SQLite (adapted below)."""
+
+
+sqlite3.register_adapter(Ids, json.dumps)
+
+
+@Field.register_lookup
+@ForeignObject.register_lookup
+class InIds(Lookup):
+    """`column__in_ids=ids`: `column IN (ids)` with one text for any number of ids
+    (`core.db.in_ids_sql`), so a `core.compiled.Compiled` query can take a list."""
+
+    lookup_name = "in_ids"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [value if isinstance(value, Ids) else Ids(int(v) for v in value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        _rhs, rhs_params = self.process_rhs(compiler, connection)
+        return in_ids_sql(connection.vendor, lhs), [*lhs_params, *rhs_params]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from carebook.accounts.selectors import patient_exact
 from carebook.booking.directory import DirectoryFilters
 from carebook.clinic.models import Gender, Language, Location, Specialty, VisitMode
+from carebook.core.compiled import Compiled
 from carebook.core.html import field_html
 from carebook.core.widgets import QuickSelect
 
@@ -17,6 +18,13 @@ SORT_CHOICES = [
     ("experience", _("Most experienced")),
     ("rating", _("Best rated")),
 ]
+
+
+_SPECIALTIES = Compiled(Specialty, lambda: Specialty.objects.values_list("slug", "name"))
+_PLACES = Compiled(
+    Location, lambda: Location.objects.filter(is_active=True).values_list("pk", "name", "city")
+)
+_LANGUAGES = Compiled(Language, lambda: Language.objects.values_list("code", "name"))
 
 
 class DirectoryForm(forms.Form):
@@ -62,20 +70,16 @@ class DirectoryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialty"].choices = [("", _("Any specialty"))] + list(
-            Specialty.objects.values_list("slug", "name")
-        )
+        self.fields["specialty"].choices = [("", _("Any specialty"))] + _SPECIALTIES.rows()
         # One read for both: the active locations, by city and name.
-        places = list(Location.objects.filter(is_active=True).values_list("pk", "name", "city"))
+        places = _PLACES.rows()
         self.fields["city"].choices = [("", _("Any city"))] + [
             (city, city) for city in dict.fromkeys(city for _pk, _name, city in places)
         ]
         self.fields["location"].choices = [("", _("Any location"))] + [
             (pk, f"{name}, {city}") for pk, name, city in places
         ]
-        self.fields["language"].choices = [("", _("Any language"))] + list(
-            Language.objects.values_list("code", "name")
-        )
+        self.fields["language"].choices = [("", _("Any language"))] + _LANGUAGES.rows()
 
     def fields_html(self) -> SafeString:
         """Every field as `partials/field.html` writes it, written in Python: an include per

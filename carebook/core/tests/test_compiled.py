@@ -1,6 +1,7 @@
 """Compiled reads give what the ORM gives for the same query, for any argument, on both
 databases (SQLite's booleans and decimals go through the same converters)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -45,9 +46,7 @@ def test_instances_match_the_orm_for_every_argument(two):
     assert type(read.rows(two[0].pk)[0].price) is Decimal
 
 
-def test_select_related_fills_the_relation_without_another_query(
-    two, django_assert_num_queries
-):
+def test_select_related_fills_the_relation_without_another_query(two, django_assert_num_queries):
     read = Compiled(Practitioner, _with_user)
     with django_assert_num_queries(1):
         found = read.first(two[0].pk)
@@ -74,3 +73,19 @@ def test_a_value_the_query_changes_before_sending_is_refused(two):
     # `icontains` sends '%value%': the marker is not among the parameters as given.
     with pytest.raises(ValueError, match="not a plain parameter"):
         Compiled(Service, lambda text: Service.objects.filter(name__icontains=text)).rows("Lo")
+
+
+def test_id_lists_of_any_length_and_datetimes(two):
+    a, b = two
+    by_ids = Compiled(
+        Service, lambda ids: Service.objects.filter(practitioner_id__in_ids=ids).values_list("pk")
+    )
+    for ids in ([a.pk, b.pk], [b.pk], [], (a.pk,)):
+        want = Service.objects.filter(practitioner_id__in=list(ids)).values_list("pk")
+        assert sorted(by_ids.rows(ids)) == sorted(want)
+    since = Compiled(
+        Practitioner,
+        lambda at: Practitioner.objects.filter(verified_at__lte=at).values_list("pk", flat=True),
+    )
+    assert since.rows(a.verified_at) == [a.pk]
+    assert since.rows(a.verified_at - timedelta(microseconds=1)) == []

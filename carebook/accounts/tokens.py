@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from carebook.accounts.models import ApiToken, User
+from carebook.core.compiled import Compiled
 from carebook.core.security_log import security_event
 from carebook.core.timeutils import now as utcnow
 
@@ -71,15 +72,22 @@ def token_touch(*, token: ApiToken, now: datetime) -> None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
 
 
+# Every API request reads its token: built once (`core.compiled`).
+_LIVE_BY_DIGEST = Compiled(
+    ApiToken,
+    lambda digest, now: (
+        ApiToken.objects.select_related("user")
+        .filter(digest=digest, revoked_at__isnull=True, expires_at__gt=now)
+        .order_by("pk")[:1]
+    ),
+)
+
+
 def token_get_live(*, raw: str, now: datetime) -> ApiToken | None:
     """The unexpired, unrevoked token with this value whose user may log in, else None."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
+    token = _LIVE_BY_DIGEST.first(token_digest(raw), now)
     if token is None or not token.user.is_active or token.user.state == User.State.SUSPENDED:
         return None
     return token

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from carebook.accounts.models import User
 from carebook.clinic.models import Location, Practitioner, Service, Specialty
+from carebook.core.compiled import Compiled
 
 
 def practitioners_bookable() -> QuerySet[Practitioner]:
@@ -82,15 +83,21 @@ def service_get(*, pk: int) -> Service | None:
 
 def service_of_practitioner_get(*, pk: int, practitioner_id: int) -> Service | None:
     """The service if it is this practitioner's, with the practitioner, their user and rules."""
-    return (
-        Service.objects.select_related("practitioner__user", "practitioner__booking_rules")
-        .filter(pk=pk, practitioner_id=practitioner_id)
-        .first()
-    )
+    return _SERVICE_OFFER.first(pk, practitioner_id)
+
+
+# What every booking reads: built once (`core.compiled`).
+_SERVICE_OFFER = Compiled(
+    Service,
+    lambda pk, pid: Service.objects.select_related(
+        "practitioner__user", "practitioner__booking_rules"
+    ).filter(pk=pk, practitioner_id=pid)[:1],
+)
+_LOCATION = Compiled(Location, lambda pk: Location.objects.filter(pk=pk)[:1])
 
 
 def location_get(*, pk: int) -> Location | None:
-    return Location.objects.filter(pk=pk).first()
+    return _LOCATION.first(pk)
 
 
 def locations_by_id(ids: Iterable[int]) -> dict[int, Location]:

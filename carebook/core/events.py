@@ -10,6 +10,8 @@ app's `AppConfig.ready()`, so every process has the same registry.
 from collections import defaultdict
 from collections.abc import Callable
 
+from carebook.core.task_backend import outbox_batch
+
 Handler = Callable[..., None]
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
@@ -40,6 +42,8 @@ def subscribe(event: str, handler: Handler) -> None:
 
 
 def emit(event: str, **payload) -> None:
-    """Tell every subscriber of `event`, inside the caller's transaction."""
-    for handler in _handlers.get(event, ()):
-        handler(**payload)
+    """Tell every subscriber of `event`, inside the caller's transaction; the tasks they
+    enqueue are written together (`outbox_batch`)."""
+    with outbox_batch():
+        for handler in _handlers.get(event, ()):
+            handler(**payload)

@@ -48,6 +48,35 @@ def row_insert(obj: Model, *, skip_conflict: bool = False) -> bool:
     return True
 
 
+@cache
+def _insert_many_sql(model: type[Model], count: int) -> tuple[str, list]:
+    ops = connections["default"].ops
+    fields = list(model._meta.concrete_fields)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    table = ops.quote_name(model._meta.db_table)
+    # Names come from the model's meta; values are always parameters.
+    return f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * count)}", fields  # noqa: S608
+
+
+def rows_insert(objs: list[Model]) -> None:
+    """Insert new instances of one model whose keys are set before saving (a UUID), in one
+    statement: as `row_insert` each, without a round trip each."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if isinstance(model._meta.pk, AutoField) or any(type(o) is not model for o in objs):
+        raise ValueError("rows_insert takes instances of one model with keys set before saving")
+    connection = connections[router.db_for_write(model)]
+    sql, fields = _insert_many_sql(model, len(objs))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def row_columns(model: type[Model], alias: str, table: str) -> str:
     """Every concrete column of `model` under the table alias `table`, in field order: what
     `row_instances` builds instances from."""

@@ -1,15 +1,41 @@
-"""django-tasks-db's backend, with each task row written by one constant INSERT.
+"""django-tasks-db's backend, with task rows written by constant INSERTs.
 
 Every change enqueues its outbox tasks in its own transaction (a booking enqueues three or
 four); the stock backend builds each row through `objects.create`, which costs more than the
-insert itself. The row, its columns, the signal and what `enqueue` returns are the stock
-backend's.
+insert itself. Here each row is written by SQL built once, and the tasks enqueued inside
+`outbox_batch` (a domain event's handlers) by one INSERT when it ends. The rows, their
+columns, the signal and what `enqueue` returns are the stock backend's.
 """
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json, task_enqueued
 
-from carebook.core.rows import row_insert
+from carebook.core.rows import row_insert, rows_insert
+
+_batch: ContextVar[list | None] = ContextVar("outbox_batch", default=None)
+
+
+@contextmanager
+def outbox_batch():
+    """Write the task rows enqueued inside in one INSERT when the block ends without an
+    error, still inside the caller's transaction (a block that fails writes none: its
+    transaction is failing). Nested blocks join the outermost one."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        rows_insert([row for row, _backend in pending])
+        for row, backend in pending:
+            task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 class OutboxBackend(DatabaseBackend):
@@ -17,11 +43,18 @@ class OutboxBackend(DatabaseBackend):
         # The stock backend's, except that it builds the result (an import and a copy of the
         # task) twice, once for the signal and once to return; here it is built once.
         self.validate_task(task)
-        result = self._task_to_db_task(task, args, kwargs).task_result
+        row = self._row(task, args, kwargs)
+        result = row.task_result
+        pending = _batch.get()
+        if pending is not None:
+            pending.append((row, self))  # written, and announced, when the batch ends
+            return result
+        row_insert(row)
         task_enqueued.send(type(self), task_result=result)
         return result
 
-    def _task_to_db_task(self, task, args, kwargs):
+    def _row(self, task, args, kwargs):
+        """The task's row, not yet written (the stock backend's `_task_to_db_task` writes it)."""
         from django_tasks_db.models import DBTaskResult, get_date_max
 
         row = DBTaskResult(
@@ -34,5 +67,4 @@ class OutboxBackend(DatabaseBackend):
             run_after=task.run_after or get_date_max(),
             backend_name=self.alias,
         )
-        row_insert(row)
         return row

@@ -21,15 +21,16 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 NINE_IST = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)
 # Lock both parties with the clinic's policy, windows and rules, busy time, insert, history,
-# then the subscribers: next free refresh, notification and rollup tasks, webhook endpoints.
-BOOKING_STATEMENTS = 9
+# the webhook endpoints, then the subscribers' tasks (next free refresh, notification,
+# rollup) in one insert. Issue #16 asked for at most nine.
+BOOKING_STATEMENTS = 7
 
 
 def book(cal, patient, start=NINE_IST, book=appointment_book):
     return book(**booking_args(cal, patient, start, now=NOW))
 
 
-def test_one_booking_is_at_most_nine_statements_and_no_savepoint():
+def test_one_booking_is_at_most_seven_statements_and_no_savepoint():
     cal = bookable_calendar()
     book(cal, PatientFactory())  # the clinic's row exists from the first booking on
     patient = PatientFactory()

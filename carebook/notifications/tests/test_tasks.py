@@ -22,10 +22,8 @@ from carebook.booking.services import (
 )
 from carebook.booking.tests.factories import bookable_calendar
 from carebook.clinic.models import Clinic
-from carebook.core import events
 from carebook.notifications import conf, services
 from carebook.notifications.models import Delivery, Notification, NotificationPreference
-from carebook.notifications.services import notify_appointment_event
 from carebook.notifications.sms import send_sms
 from carebook.notifications.tasks import send_appointment_event, send_delivery
 from carebook.notifications.tests import conftest
@@ -216,24 +214,19 @@ def test_muted_changes_tell_nobody(cal, patient):
 
 @pytest.mark.django_db(transaction=True)
 def test_task_is_written_in_the_booking_transaction_and_rolled_back_with_it(monkeypatch):
+    from carebook.booking.services import history as history_module
+
     cal = bookable_calendar()
     patient = PatientFactory()
-    real = notify_appointment_event
-    handlers = events._handlers[events.APPOINTMENT_CHANGED]
+    real = history_module.emit
     seen_inside = []
 
-    def enqueue_then_fail(*, history):
-        real(history=history)
+    def emit_then_fail(event, **payload):
+        real(event, **payload)  # the handlers enqueue; their rows are written as it ends
         seen_inside.append((connection.in_atomic_block, notification_tasks().count()))
         raise RuntimeError("the booking fails after its task was enqueued")
 
-    at = handlers.index(real)
-    monkeypatch.setattr(events, "_handlers", {**events._handlers})
-    events._handlers[events.APPOINTMENT_CHANGED] = [
-        *handlers[:at],
-        enqueue_then_fail,
-        *handlers[at + 1 :],
-    ]
+    monkeypatch.setattr(history_module, "emit", emit_then_fail)
     before = set(DBTaskResult.objects.values_list("pk", flat=True))
     with pytest.raises(RuntimeError):
         book(cal, patient)

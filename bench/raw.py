@@ -136,7 +136,8 @@ def run_psycopg(dsn: str, *, clients: int, seconds: float) -> RawResult:
 TIMESTAMP = re.compile(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?\+00:00'::timestamptz")
 # The task outbox's primary key (a UUID made in Python) is the one literal that must change.
 TASK_INSERT = re.compile(r'^INSERT INTO "django_tasks_database_dbtaskresult"')
-TASK_ID = re.compile(r"VALUES \('[0-9a-f-]{32,36}'(?:::uuid)?")
+# Each row's first value (one insert writes an event's tasks together).
+TASK_ID = re.compile(r"(VALUES |\), )\('[0-9a-f-]{32,36}'(?:::uuid)?")
 APPOINTMENT_INSERT = re.compile(r'^INSERT INTO "booking_appointment"')
 
 
@@ -150,7 +151,7 @@ def replay_statements(captured: list[str]) -> list[str]:
         if APPOINTMENT_INSERT.match(sql):
             sql = TIMESTAMP.sub(lambda m: f"({m.group(0)} + :n * interval '1 hour')", sql)
         elif TASK_INSERT.match(sql):
-            sql = TASK_ID.sub("VALUES (gen_random_uuid()", sql, count=1)
+            sql = TASK_ID.sub(r"\1(gen_random_uuid()", sql)
         out.append(sql)
     return out
 

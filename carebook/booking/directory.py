@@ -73,9 +73,10 @@ class DirectoryEntry:
         return next((loc for loc in self.locations if loc.pk == self.next_slot.location_id), None)
 
 
-def practitioner_filter(filters: DirectoryFilters) -> QuerySet[Practitioner]:
-    """Bookable practitioners matching every filter but the date (which needs free time)."""
-    qs = practitioners_bookable()
+def practitioner_filter(filters: DirectoryFilters) -> tuple[QuerySet[Practitioner], bool]:
+    """Bookable practitioners matching every filter but the date (which needs free time), and
+    whether any filter narrowed them."""
+    qs = bookable = practitioners_bookable()
     if filters.q:
         qs = qs.filter(
             Q(user__full_name__icontains=filters.q) | Q(specialties__name__icontains=filters.q)
@@ -104,16 +105,7 @@ def practitioner_filter(filters: DirectoryFilters) -> QuerySet[Practitioner]:
         qs = qs.filter(offers_in_person=True)
     # A filter across a to-many relation can return a match more than once.
     many = filters.q or filters.specialty or filters.city or filters.location_id or filters.language
-    return qs.distinct() if many else qs
-
-
-def _narrowed(filters: DirectoryFilters) -> bool:
-    """Whether `practitioner_filter` narrows the bookable practitioners for these filters."""
-    return any(
-        value not in ("", None)
-        for name, value in vars(filters).items()
-        if name not in ("available_on", "sort")
-    )
+    return (qs.distinct() if many else qs), qs is not bookable
 
 
 # What a card shows, with its user: loading whole rows was a tenth of the search.
@@ -141,12 +133,12 @@ def practitioner_search(
     (`CARD_FIELDS`).
     """
     now = now or utcnow()
-    qs = practitioner_filter(filters)
+    qs, narrowed = practitioner_filter(filters)
     sort = filters.sort if filters.sort in SORTS else "earliest"
     # Ordered outside the DISTINCT query (its joins would repeat rows).
     matches = Practitioner.objects.filter(pk__in=qs.values("pk"))
     if sort == "earliest":
-        ids = next_free_order(qs if _narrowed(filters) else None, now=now)
+        ids = next_free_order(qs if narrowed else None, now=now)
     elif sort == "rating":
         ids = list(
             matches.order_by(

@@ -148,9 +148,12 @@ def next_free_store(practitioner_ids: Iterable[int], *, now: datetime | None = N
     return len(rows)
 
 
+NOTHING = -1  # a fresh row saying nothing is free
+
+
 def _stored_starts(practitioners: QuerySet[Practitioner], now: datetime) -> QuerySet:
-    """(id, stored next free start in epoch seconds) of the practitioners: -1 for a fresh row
-    saying nothing is free, NULL for a stale or missing row."""
+    """(id, stored next free start in epoch seconds) of the practitioners: NOTHING for a
+    fresh row saying nothing is free, NULL for a stale or missing row."""
     fresh = NextFree.objects.filter(practitioner_id=OuterRef("pk"), fresh_until__gt=now)
     return (
         practitioners.order_by()
@@ -159,7 +162,6 @@ def _stored_starts(practitioners: QuerySet[Practitioner], now: datetime) -> Quer
     )
 
 
-NOTHING = -1
 # The directory's commonest read, unfiltered: built once (`core.compiled`).
 _ALL_STORED = Compiled(Practitioner, lambda now: _stored_starts(practitioners_bookable(), now))
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
@@ -32,20 +33,22 @@ from django.db.models.query import (
 from carebook.core.db import Ids
 
 _serial = itertools.count(1)
+INT64 = (-(2**63), 2**63 - 1)
 _EPOCH = datetime(1901, 1, 1, tzinfo=UTC)
 
 
 def _marker(kind: type, n: int):
-    # Values no real argument takes: far below any id, text no form accepts, an instant
-    # before the clinic's time, an id list of such ids.
+    # Values no real argument takes: a negative id (in a 32-bit column's range), text no form
+    # accepts (with the characters a LIKE escapes and both cases, so a lookup that changes
+    # text shows), an instant before the clinic's time, an id list of such ids.
     if kind is int:
-        return -(10**15) - n
+        return -2_000_000_000 - n
     if kind is str:
-        return f"\x00carebook-argument-{n}\x00"
+        return f"\x00Carebook%_\\argument-{n}\x00"
     if kind is datetime:
         return _EPOCH + timedelta(microseconds=n)
     if kind is list:
-        return Ids([-(10**15) - n])
+        return Ids([-2_000_000_000 - n])
     raise TypeError(f"A compiled query takes ints, strs, datetimes and id lists, not {kind}.")
 
 
@@ -87,15 +90,23 @@ class Compiled:
             return plan
         markers = [_marker(kind, next(_serial)) for kind in kinds]
         qs = self.build(*markers)
+        name = self.build.__qualname__
+        if qs.model is not self.model or qs._db is not None or qs._prefetch_related_lookups:
+            raise ValueError(f"{name}: a query of {self.model.__name__}, no using() or prefetch")
         compiler = qs.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            raise ValueError(f"{name}: a marker was refused by its lookup") from None
+        if getattr(compiler, "has_extra_select", False):
+            raise ValueError(f"{name}: columns beyond those selected (order by another column)")
         slots = []
         for marker in markers:
             sent = _sent(marker, connections[alias])
             kind = type(sent)
             found = tuple(i for i, p in enumerate(params) if type(p) is kind and p == sent)
             if not found:
-                raise ValueError(f"{self.build.__qualname__}: an argument is not a plain parameter")
+                raise ValueError(f"{name}: an argument is not a plain parameter")
             slots.append(found)
         shape = {
             ModelIterable: "model",
@@ -103,7 +114,7 @@ class Compiled:
             FlatValuesListIterable: "flat",
         }.get(qs._iterable_class)
         if shape is None:
-            raise ValueError(f"{self.build.__qualname__}: rows as instances or values_list only")
+            raise ValueError(f"{name}: rows as instances or values_list only")
         select = compiler.select
         converters = tuple(compiler.get_converters([s[0] for s in select]).items())
         plan = _Plan(
@@ -121,6 +132,9 @@ class Compiled:
         return plan
 
     def rows(self, *args) -> list:
+        if any(type(a) is int and not INT64[0] <= a <= INT64[1] for a in args):
+            # No column holds it (SQLite would refuse it): the ORM's own answer.
+            return list(self.build(*args))
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         kinds = tuple(list if isinstance(a, list | tuple) else type(a) for a in args)

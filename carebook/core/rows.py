@@ -61,7 +61,8 @@ def _insert_many_sql(model: type[Model], count: int) -> tuple[str, list]:
 
 def rows_insert(objs: list[Model]) -> None:
     """Insert new instances of one model whose keys are set before saving (a UUID), in one
-    statement: as `row_insert` each, without a round trip each."""
+    statement: as `row_insert` each, without a round trip each. Values are written as set:
+    an `auto_now_add` field is stamped only if it is still empty."""
     if not objs:
         return
     model = type(objs[0])
@@ -69,7 +70,14 @@ def rows_insert(objs: list[Model]) -> None:
         raise ValueError("rows_insert takes instances of one model with keys set before saving")
     connection = connections[router.db_for_write(model)]
     sql, fields = _insert_many_sql(model, len(objs))
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    params = [
+        f.get_db_prep_save(
+            value if (value := getattr(obj, f.attname)) is not None else f.pre_save(obj, True),
+            connection,
+        )
+        for obj in objs
+        for f in fields
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
     for obj in objs:

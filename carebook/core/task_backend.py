@@ -10,6 +10,7 @@ columns, the signal and what `enqueue` returns are the stock backend's.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import normalize_json, task_enqueued
 
@@ -22,7 +23,12 @@ _batch: ContextVar[list | None] = ContextVar("outbox_batch", default=None)
 def outbox_batch():
     """Write the task rows enqueued inside in one INSERT when the block ends without an
     error, still inside the caller's transaction (a block that fails writes none: its
-    transaction is failing). Nested blocks join the outermost one."""
+    transaction is failing). Nested blocks join the outermost one.
+
+    Until then the rows are not in the database: code inside the block must not look for
+    them (no handler of a domain event does; `core.periodic.keep_queued`, which looks for a
+    waiting run, is never called from one).
+    """
     if _batch.get() is not None:
         yield
         return
@@ -44,21 +50,25 @@ class OutboxBackend(DatabaseBackend):
         # task) twice, once for the signal and once to return; here it is built once.
         self.validate_task(task)
         row = self._row(task, args, kwargs)
-        result = row.task_result
         pending = _batch.get()
         if pending is not None:
             pending.append((row, self))  # written, and announced, when the batch ends
-            return result
+            return row.task_result
         row_insert(row)
+        result = row.task_result  # after the insert, which stamps `enqueued_at`
         task_enqueued.send(type(self), task_result=result)
         return result
 
     def _row(self, task, args, kwargs):
-        """The task's row, not yet written (the stock backend's `_task_to_db_task` writes it)."""
+        """The task's row, not yet written (the stock backend's `_task_to_db_task` writes it).
+
+        Stamped as enqueued now: `rows_insert` keeps the stamp, `row_insert` stamps it again.
+        """
         from django_tasks_db.models import DBTaskResult, get_date_max
 
         row = DBTaskResult(
             id=self._get_id(),
+            enqueued_at=timezone.now(),
             args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
             priority=task.priority,
             task_path=task.module_path,

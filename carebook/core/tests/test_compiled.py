@@ -89,3 +89,18 @@ def test_id_lists_of_any_length_and_datetimes(two):
     )
     assert since.rows(a.verified_at) == [a.pk]
     assert since.rows(a.verified_at - timedelta(microseconds=1)) == []
+
+
+def test_an_id_no_column_holds_gets_the_orm_s_answer(two):
+    # SQLite refuses an integer beyond 64 bits; a URL's <int:pk> can carry one.
+    assert Compiled(Practitioner, _with_user).rows(10**20) == []
+
+
+def test_what_a_compiled_read_cannot_reproduce_is_refused(two):
+    for build in (
+        lambda pid: _services(pid).using("default"),
+        lambda pid: _services(pid).prefetch_related("practitioner"),
+        lambda pid: Location.objects.filter(pk=pid),  # not the model it was declared for
+    ):
+        with pytest.raises(ValueError):
+            Compiled(Service, build).rows(two[0].pk)

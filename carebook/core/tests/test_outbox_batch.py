@@ -70,3 +70,12 @@ def test_an_event_s_handlers_enqueue_in_one_batch(monkeypatch):
         events.emit("test.event")
     assert len(_inserts(queries)) == 1
     assert DBTaskResult.objects.count() == 2
+
+
+def test_a_result_says_when_it_was_enqueued_as_its_row_does():
+    with outbox_batch():
+        batched = note.enqueue(1)
+    alone = note.enqueue(2)
+    for result in (batched, alone):
+        row = DBTaskResult.objects.get(pk=result.id)
+        assert result.enqueued_at is not None and result.enqueued_at == row.enqueued_at

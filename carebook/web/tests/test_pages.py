@@ -128,6 +128,16 @@ def test_practitioner_page_shows_local_slots_and_bounded_queries(
     assert ">09:00<" in body  # the location's wall clock, not the server's zone
 
 
+def test_practitioner_page_escapes_the_place_in_every_slot_and_a_huge_id_is_404(client):
+    p = PractitionerFactory(user__full_name="Dr Escape")
+    bookable_calendar(practitioner=p, location=LocationFactory(name='<b>"Ward" & Co</b>'))
+    body = client.get(f"/practitioners/{p.pk}/").content.decode()
+    labels = [a for a in body.split('aria-label="')[1:] if "at &lt;b&gt;" in a]
+    assert labels and all("&lt;b&gt;&quot;Ward&quot; &amp; Co&lt;/b&gt;" in a for a in labels)
+    assert '<b>"Ward"' not in body
+    assert client.get(f"/practitioners/{10**20}/").status_code == 404
+
+
 def test_unverified_practitioner_page_is_404(client):
     p = practitioner("Hidden", verified_at=None)
     assert client.get(f"/practitioners/{p.pk}/").status_code == 404

@@ -104,3 +104,21 @@ def test_what_a_compiled_read_cannot_reproduce_is_refused(two):
     ):
         with pytest.raises(ValueError):
             Compiled(Service, build).rows(two[0].pk)
+
+
+def test_a_marker_its_lookup_refuses_and_extra_columns_are_refused(two):
+    # A positive field's lookup refuses the negative marker (Django: an empty result).
+    with pytest.raises(ValueError, match="refused by its lookup"):
+        Compiled(Service, lambda m: Service.objects.filter(duration_minutes=m)).rows(15)
+    # DISTINCT ordered by a column it does not return: the ORM selects and then drops it.
+    extra = Compiled(
+        Service,
+        lambda pid: (
+            Service.objects.filter(practitioner_id=pid)
+            .order_by("name")
+            .values_list("pk")
+            .distinct()
+        ),
+    )
+    with pytest.raises(ValueError, match="columns beyond"):
+        extra.rows(two[0].pk)

@@ -115,6 +115,8 @@ def check(acknowledged: Path) -> dict:
         "acknowledged_not_confirmed": len(wrong),
         "overlaps": overlaps,
         "emails": emails.count(),
+        # A reminder that falls due during the run is an email too; the bookings' own are these.
+        "booking_emails": emails.filter(event="booked").count(),
         "emails_by_status": {
             s: emails.filter(status=s).count() for s in ("queued", "sent", "failed")
         },

@@ -521,7 +521,7 @@ def verdicts(result: dict) -> list[tuple[str, bool]]:
         ("no request left unanswered", answered.get("answered 0", 0) == 0),
         (
             "every booking told by email, patient and practitioner",
-            result["emails"] == 2 * result["acknowledged"],
+            result["booking_emails"] == 2 * result["acknowledged"],
         ),
         ("every task done", result["tasks_due"] == 0),
         (

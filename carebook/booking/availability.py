@@ -45,7 +45,7 @@ def busy_for(
     adapt = connection.ops.adapt_datetimefield_value
     start, end, now = adapt(start), adapt(end), adapt(now)
     one = len(ids) == 1  # slots_free and a booking
-    param = ids_param(connection.vendor, ids)
+    param = ids_param(ids)
     with connection.cursor() as cursor:
         cursor.execute(
             _busy_sql(alias, one),

@@ -19,10 +19,8 @@ from carebook.clinic.models import Location, Practitioner, Service, VisitMode
 from carebook.clinic.selectors import practitioners_bookable
 from carebook.core.compiled import Compiled
 from carebook.core.db import ids_param, in_ids_sql
-from carebook.core.rows import row_columns, row_instances
 from carebook.core.timeutils import now as utcnow
 from carebook.scheduling import engine
-from carebook.scheduling.models import AvailabilityWindow
 
 SORTS = ("earliest", "fee", "fee_desc", "experience", "rating")
 # The fields a directory card shows (`DirectoryEntry.practitioner` without services).
@@ -221,16 +219,10 @@ def _locations(ids: list[int]) -> tuple[dict[int, list[Location]], dict[int, str
     The currency is that of their first location by id, active or not, as
     `clinic.selectors.with_fee_currency` reads it.
     """
-    if not ids:
-        return {}, {}
-    alias = router.db_for_read(Location)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(_locations_sql(alias, len(ids) == 1), [ids_param(connection.vendor, ids)])
-        rows = cursor.fetchall()
     locations: dict[int, list[Location]] = {}
     first: dict[int, Location] = {}
-    for (pid, *_), loc in zip(rows, row_instances(Location, alias, rows, start=1), strict=True):
+    for loc in _LOCATIONS_OF.rows(ids) if ids else ():
+        pid = loc.practitioner_id
         if loc.is_active:
             locations.setdefault(pid, []).append(loc)
         if pid not in first or loc.pk < first[pid].pk:
@@ -238,22 +230,15 @@ def _locations(ids: list[int]) -> tuple[dict[int, list[Location]], dict[int, str
     return locations, {pid: loc.currency for pid, loc in first.items()}
 
 
-@cache
-def _locations_sql(alias: str, one: bool) -> str:
-    """(practitioner id, every location column) of the locations their windows are at, in
-    the locations' own order (city, name): the text built once, the ids a parameter."""
-    connection = connections[alias]
-    q = connection.ops.quote_name
-    location, window = Location._meta, AvailabilityWindow._meta
-    pid = f"w.{q(window.get_field('practitioner').column)}"
-    order = ", ".join(f"l.{q(location.get_field(name).column)}" for name in location.ordering)
-    # Names come from the models' meta; values are always parameters.
-    return (
-        f"SELECT DISTINCT {pid}, {row_columns(Location, alias, 'l')} "  # noqa: S608
-        f"FROM {q(location.db_table)} l JOIN {q(window.db_table)} w "
-        f"ON w.{q(window.get_field('location').column)} = l.{q(location.pk.column)} "
-        f"WHERE {in_ids_sql(connection.vendor, pid, one=one)} ORDER BY {order}"
-    )
+# The locations each practitioner's windows are at, with `practitioner_id`: built once.
+_LOCATIONS_OF = Compiled(
+    Location,
+    lambda ids: (
+        Location.objects.filter(windows__practitioner_id__in_ids=ids)
+        .annotate(practitioner_id=F("windows__practitioner_id"))
+        .distinct()
+    ),
+)
 
 
 SPECIALTY, LANGUAGE = 1, 2
@@ -266,7 +251,7 @@ def _specialties_and_languages(ids: list[int]) -> defaultdict[tuple[int, int], l
         return names
     alias = router.db_for_read(Practitioner)
     connection = connections[alias]
-    param = ids_param(connection.vendor, ids)
+    param = ids_param(ids)
     with connection.cursor() as cursor:
         cursor.execute(_names_sql(alias, len(ids) == 1), [param, param])
         rows = cursor.fetchall()

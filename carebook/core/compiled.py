@@ -48,7 +48,7 @@ def _marker(kind: type, n: int):
     if kind is datetime:
         return _EPOCH + timedelta(microseconds=n)
     if kind is list:
-        return Ids([-2_000_000_000 - n])
+        return Ids([_marker(int, n)])
     raise TypeError(f"A compiled query takes ints, strs, datetimes and id lists, not {kind}.")
 
 

@@ -64,20 +64,17 @@ def in_ids_sql(vendor: str, column: str, *, one: bool = False) -> str:
     return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a quoted name)
 
 
-def ids_param(vendor: str, ids: list[int]) -> int | list[int] | str:
-    """The parameter `in_ids_sql` takes: the id itself for one, else an array on PostgreSQL
-    and a JSON list on SQLite."""
-    if len(ids) == 1:
-        return ids[0]
-    return ids if vendor == "postgresql" else json.dumps(ids)
-
-
 class Ids(list):
-    """The ids an `in_ids` lookup sends as one parameter: an array on PostgreSQL (psycopg dumps
-    a list's subclass as a list), JSON text on SQLite (adapted below)."""
+    """Ids sent as one parameter (`in_ids_sql`, the `in_ids` lookup): an array on PostgreSQL
+    (psycopg dumps a list's subclass as a list), JSON text on SQLite (adapted below)."""
 
 
 sqlite3.register_adapter(Ids, json.dumps)
+
+
+def ids_param(ids: list[int]) -> int | Ids:
+    """The parameter `in_ids_sql` takes: the id itself for `one`, else the ids as `Ids`."""
+    return ids[0] if len(ids) == 1 else Ids(ids)
 
 
 @Field.register_lookup

@@ -1,5 +1,4 @@
-"""Rows with SQL built once per model, not compiled by the ORM on every call: one row inserted,
-or instances read by a constant query.
+"""Inserting rows with SQL built once per model, not compiled by the ORM on every save.
 
 The hot writes (a booking, its history row, its outbox tasks) are single-row inserts; building
 and compiling each through `Model.objects.create` cost more than PostgreSQL spends running it.
@@ -83,42 +82,3 @@ def rows_insert(objs: list[Model]) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
-
-
-def row_columns(model: type[Model], alias: str, table: str) -> str:
-    """Every concrete column of `model` under the table alias `table`, in field order: what
-    `row_instances` builds instances from."""
-    q = connections[alias].ops.quote_name
-    return ", ".join(f"{table}.{q(f.column)}" for f in model._meta.concrete_fields)
-
-
-@cache
-def _converters(model: type[Model], alias: str) -> tuple[list[str], list[tuple[int, list, object]]]:
-    """The field names and, by position, the converters the ORM applies to a row's values
-    (SQLite's booleans and decimals, for instance)."""
-    connection = connections[alias]
-    names, converters = [], []
-    for i, field in enumerate(model._meta.concrete_fields):
-        names.append(field.attname)
-        col = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found:
-            converters.append((i, found, col))
-    return names, converters
-
-
-def row_instances(model: type[Model], alias: str, rows, start: int = 0) -> list[Model]:
-    """Instances of `model` from rows whose values from index `start` are `row_columns`, as
-    the ORM would build them from its own query (converters applied, `from_db`)."""
-    connection = connections[alias]
-    names, converters = _converters(model, alias)
-    out = []
-    for row in rows:
-        values = list(row[start : start + len(names)])
-        for i, found, col in converters:
-            value = values[i]
-            for converter in found:
-                value = converter(value, col, connection)
-            values[i] = value
-        out.append(model.from_db(alias, names, values))
-    return out

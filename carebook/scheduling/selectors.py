@@ -135,7 +135,7 @@ def _window_rows(practitioner_ids: Iterable[int], *, active_locations_only: bool
     with connection.cursor() as cursor:
         cursor.execute(
             _window_sql(alias, active_locations_only, len(ids) == 1),
-            [ids_param(connection.vendor, ids)],
+            [ids_param(ids)],
         )
         # Times and dates come back as such on both (SQLite's driver parses declared types).
         return cursor.fetchall()

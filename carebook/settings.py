@@ -103,6 +103,20 @@ TEMPLATES = [
 ]
 
 SQLITE_PATH = VAR_DIR / "carebook.sqlite3"
+
+
+def postgresql(db: dict) -> dict:
+    """Our PostgreSQL backend (Django's, without the health check of a connection that answered
+    a moment ago), binding parameters on the server so that psycopg prepares a statement once a
+    connection has run it 5 times (Django's own default never prepares). Behind a
+    transaction-mode pooler without prepared statements (PgBouncer before 1.21, or without
+    max_prepared_statements), set CAREBOOK_DB_SERVER_SIDE_BINDING=0 (docs/operations.md)."""
+    db["ENGINE"] = "carebook.core.backends.postgresql"
+    if env_bool("CAREBOOK_DB_SERVER_SIDE_BINDING", default=True):
+        db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    return db
+
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
@@ -122,10 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so threads in the race tests share it; one per process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-elif env_bool("CAREBOOK_DB_SERVER_SIDE_BINDING"):
-    # psycopg then prepares the statements a connection repeats (a booking's are constant).
-    # Off by default: not behind a transaction-mode pooler (docs/performance.md, "Prepared").
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    postgresql(DATABASES["default"])
 
 # A streaming replica for the public directory's and free slots' reads (docs/scaling.md).
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -135,6 +147,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         conn_health_checks=True,
     )
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        postgresql(DATABASES["replica"])
         # A replica that does not answer is skipped for the primary, not waited for.
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

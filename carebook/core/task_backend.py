@@ -39,9 +39,9 @@ def outbox_batch():
     finally:
         _batch.reset(token)
     if pending:
-        rows_insert([row for row, _backend in pending])
-        for row, backend in pending:
-            task_enqueued.send(type(backend), task_result=row.task_result)
+        rows_insert([row for row, _result, _backend in pending])
+        for _row, result, backend in pending:
+            task_enqueued.send(type(backend), task_result=result)
 
 
 class OutboxBackend(DatabaseBackend):
@@ -52,8 +52,9 @@ class OutboxBackend(DatabaseBackend):
         row = self._row(task, args, kwargs)
         pending = _batch.get()
         if pending is not None:
-            pending.append((row, self))  # written, and announced, when the batch ends
-            return row.task_result
+            result = row.task_result
+            pending.append((row, result, self))  # written, and announced, when the batch ends
+            return result
         row_insert(row)
         result = row.task_result  # after the insert, which stamps `enqueued_at`
         task_enqueued.send(type(self), task_result=result)

@@ -27,7 +27,8 @@ def test_database_is_configured_for_safe_concurrency():
         assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
         assert "synchronous=FULL" in db["OPTIONS"]["init_command"]
     else:
-        assert db["ENGINE"] == "django.db.backends.postgresql"
+        assert db["ENGINE"] == "carebook.core.backends.postgresql"
+        assert db["CONN_HEALTH_CHECKS"]
 
 
 def test_passwords_are_hashed_with_argon2():

@@ -76,3 +76,22 @@ def test_a_request_that_met_a_database_error_vouches_for_nothing(conn):
         assert check.call_count == 2
         request(conn)  # so still idle since the last good request: checked
     assert check.call_count == 3
+
+
+def test_a_statement_a_connection_repeats_is_prepared_on_the_server(conn):
+    # Django's own default (prepare_threshold None) would never prepare it.
+    with conn.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute("SELECT count(*) FROM django_migrations WHERE app = %s", ["core"])
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("django_migrations" in sql for sql in prepared)
+
+
+def test_binding_on_the_client_prepares_nothing(monkeypatch):
+    from carebook.settings import postgresql
+
+    monkeypatch.delenv("CAREBOOK_DB_SERVER_SIDE_BINDING", raising=False)
+    assert postgresql({})["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("CAREBOOK_DB_SERVER_SIDE_BINDING", "0")
+    assert "server_side_binding" not in postgresql({}).get("OPTIONS", {})

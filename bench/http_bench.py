@@ -169,14 +169,18 @@ def _booking_request(port: int, task, token: str) -> bytes:
 
 
 def _send(port: int, request: bytes) -> int:
-    """Send one request on a new connection and read the answer to its end; its status."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(request)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    head = b"".join(chunks)[:16].split(b" ")
-    return int(head[1]) if len(head) > 1 and head[1].isdigit() else 0
+    """Send one request on a new connection and read the answer to its end; its status, or 0
+    when the connection failed."""
+    chunks = []
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(request)
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+    except OSError:
+        return 0
+    status_line = b"".join(chunks).split(b"\r\n", 1)[0].split(None, 2)
+    return int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 0
 
 
 def bench_http(*, server: Server, single, tasks, tokens, seconds: float) -> dict:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from carebook.core.db import planned_for_values
 from carebook.reports.models import MoneyRollup
 from carebook.reports.selectors import (
     ROLLUP_PERIOD,
@@ -64,12 +65,14 @@ def _money_rows(start: date, end: date, filters: ReportFilters, *, by_day: bool)
     )
 
 
+@planned_for_values()
 def currencies(*, start: date, end: date, filters: ReportFilters) -> list[str]:
     """The currencies of the invoices issued on local dates start..end."""
     rows = _money_rows(start, end, filters, by_day=False).filter(invoices__gt=0)
     return sorted(set(rows.values_list("currency", flat=True).order_by()))
 
 
+@planned_for_values()
 def revenue(
     *, start: date, end: date, group_by: str, filters: ReportFilters, currency: str = "INR"
 ) -> dict[date, dict[str, Decimal | int]]:

@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractIsoWeekDay, TruncMonth, TruncWeek
 
 from carebook.booking.models import Appointment
 from carebook.clinic.models import Location
+from carebook.core.db import planned_for_values
 from carebook.core.timeutils import zone
 from carebook.reports.measures import STATUSES, S
 from carebook.reports.models import VisitRollup
@@ -166,6 +167,7 @@ def rollup_for(
 ROLLUP_PERIOD = {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}
 
 
+@planned_for_values()
 def appointment_counts(
     *, start: date, end: date, group_by: str, filters: ReportFilters
 ) -> dict[date, Counter]:
@@ -183,6 +185,7 @@ def appointment_counts(
     return out
 
 
+@planned_for_values()
 def peak_hours(*, start: date, end: date, filters: ReportFilters) -> list[list[int]]:
     """Visits (confirmed or completed) by weekday (0 = Monday) and local hour: 7 x 24 counts,
     from the rollup's day rows (each keeps its visits per local hour)."""

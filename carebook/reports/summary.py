@@ -7,6 +7,7 @@ from datetime import date
 from django.utils.formats import date_format
 
 from carebook.booking.models import Appointment
+from carebook.core.db import planned_for_values
 from carebook.reports.charts import bar_chart, line_chart
 from carebook.reports.periods import period_starts, previous_range
 from carebook.reports.revenue import FIGURES, LABELS, TAX_FIGURES, currencies, revenue
@@ -27,6 +28,7 @@ S = Appointment.Status
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
+@planned_for_values()
 def report_summary(*, start: date, end: date, group_by: str, filters: ReportFilters) -> dict:
     """Every table of a reports page."""
     before = previous_range(start, end)
@@ -143,6 +145,7 @@ def visit_figures(start, end, before, filters, counts, earlier) -> dict:
     }
 
 
+@planned_for_values()
 def patient_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     """New and returning patients, this period beside the one before (a section of its own:
     the page asks for it after the rest)."""
@@ -159,6 +162,7 @@ def patient_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     }
 
 
+@planned_for_values()
 def peak_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     """The weekday x hour heat map of visits, darker where busier (a section of its own)."""
     grid = peak_hours(start=start, end=end, filters=filters)
@@ -172,6 +176,7 @@ def peak_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     }
 
 
+@planned_for_values()
 def breakdown_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     """Appointments by practitioner, specialty, location, service and visit mode, each by
     status (a section of its own: with 200 practitioners, long tables)."""
@@ -193,6 +198,7 @@ def breakdown_figures(*, start: date, end: date, filters: ReportFilters) -> dict
     }
 
 
+@planned_for_values()
 def diary_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     """How full each practitioner's diary was (a section of its own)."""
     return {"diaries": utilisation(start=start, end=end, filters=filters)}

@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from carebook.booking.availability import default_durations
 from carebook.clinic.models import Practitioner
-from carebook.core.db import EpochSeconds
+from carebook.core.db import EpochSeconds, planned_for_values
 from carebook.reports.measures import KEPT
 from carebook.reports.selectors import ReportFilters, rollup_for, utc_bounds
 from carebook.scheduling.engine import offered_seconds
@@ -44,6 +44,7 @@ class Diary:
         return self.free_minutes // self.visit_minutes if self.visit_minutes else None
 
 
+@planned_for_values()
 def utilisation(*, start: date, end: date, filters: ReportFilters) -> list[Diary]:
     """Per practitioner the filters choose, emptiest diary first."""
     practitioners = Practitioner.objects.select_related("user")

@@ -13,6 +13,7 @@ from django.db.models import Min, Sum
 from django.db.models.expressions import RawSQL
 
 from carebook.clinic.models import Location, Practitioner, Service, Specialty, VisitMode
+from carebook.core.db import planned_for_values
 from carebook.reports.measures import CANCELLERS, DECISION_BANDS, KEPT, LEAD_BANDS, S
 from carebook.reports.selectors import (
     ReportFilters,
@@ -47,6 +48,7 @@ def _label_of(dimension: str, keys) -> dict:
     return {k: str(VisitMode(k).label) for k in keys}
 
 
+@planned_for_values()
 def breakdown(dimension: str, *, start: date, end: date, filters: ReportFilters) -> list[tuple]:
     """(key, label, Counter of statuses) per practitioner, specialty, location, service or
     visit mode, busiest first. A practitioner with two specialties counts under both."""
@@ -74,6 +76,7 @@ class Patients:
         return self.seen - self.new
 
 
+@planned_for_values()
 def patients(*, start: date, end: date, filters: ReportFilters) -> Patients:
     """New and returning patients: new when no kept visit (under the same filters: new to
     this practitioner, when one is chosen) started before their first in the range.
@@ -99,6 +102,7 @@ def patients(*, start: date, end: date, filters: ReportFilters) -> Patients:
     return Patients(seen=seen, new=new)
 
 
+@planned_for_values()
 def cancellations(*, start: date, end: date, filters: ReportFilters) -> tuple[Counter, Counter]:
     """Cancelled visits by who cancelled them (or moved: rescheduled), and how many of each
     came inside the practitioner's cancellation cut-off (late)."""
@@ -136,6 +140,7 @@ def _waits(qs, *, prefix: str, count: str, seconds: str, bands) -> Waits:
     )
 
 
+@planned_for_values()
 def lead_times(*, start: date, end: date, filters: ReportFilters) -> Waits:
     """How far ahead kept visits were booked: booking to start."""
     return _waits(
@@ -147,6 +152,7 @@ def lead_times(*, start: date, end: date, filters: ReportFilters) -> Waits:
     )
 
 
+@planned_for_values()
 def decision_times(*, start: date, end: date, filters: ReportFilters) -> Waits:
     """How long requests waited for the practitioner's answer: request to confirm or reject."""
     return _waits(

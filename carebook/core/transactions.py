@@ -27,12 +27,24 @@ def request_transaction() -> Iterator[None]:
             _inside_request_transaction.reset(token)
 
 
-def atomic_write(func):
-    """A service's transaction: durable, or a savepoint inside `request_transaction`."""
+def atomic_write(func=None, *, commit_before=()):
+    """A service's transaction: durable, or a savepoint inside `request_transaction`.
+
+    `commit_before`: refusals the service raises before it has written anything that the
+    refusal undoes. The transaction then commits instead of rolling back (what it did is whole
+    on its own, or nothing), and the refusal is raised after: on PostgreSQL a rollback costs a
+    round trip more and makes psycopg forget every statement it prepared on the connection.
+    """
+    if func is None:
+        return functools.partial(atomic_write, commit_before=commit_before)
 
     @functools.wraps(func)
     def run(*args, **kwargs):
         with transaction.atomic(durable=not _inside_request_transaction.get()):
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except commit_before as exc:
+                refusal = exc
+        raise refusal
 
     return run

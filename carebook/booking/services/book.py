@@ -241,7 +241,9 @@ def _release_expired_holds(appointment: Appointment, *, now: datetime) -> int:
     return released
 
 
-@atomic_write
+# A slot found taken is refused before anything is written but the expired holds released
+# on the way (whole on their own): nothing to roll back.
+@atomic_write(commit_before=SlotUnavailable)
 def appointment_book(
     *,
     patient: User,
@@ -273,7 +275,7 @@ def appointment_book(
     )
 
 
-@atomic_write
+@atomic_write(commit_before=SlotUnavailable)
 def appointment_hold(
     *,
     patient: User,

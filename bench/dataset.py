@@ -350,7 +350,7 @@ class BookingTask:
     start: datetime
 
 
-def booking_tasks(directory: Directory, *, per_practitioner: int = 80) -> list[BookingTask]:
+def booking_tasks(directory: Directory, *, per_practitioner: int = 120) -> list[BookingTask]:
     """Distinct free slots of every directory practitioner (for its shortest service), taken
     round-robin so that consecutive tasks (and so the concurrent workers) hit different
     practitioners. Each practitioner's patient books with them only, so patients never clash."""

@@ -162,7 +162,6 @@ def patient_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     }
 
 
-@planned_for_values()
 def peak_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     """The weekday x hour heat map of visits, darker where busier (a section of its own)."""
     grid = peak_hours(start=start, end=end, filters=filters)
@@ -198,7 +197,6 @@ def breakdown_figures(*, start: date, end: date, filters: ReportFilters) -> dict
     }
 
 
-@planned_for_values()
 def diary_figures(*, start: date, end: date, filters: ReportFilters) -> dict:
     """How full each practitioner's diary was (a section of its own)."""
     return {"diaries": utilisation(start=start, end=end, filters=filters)}

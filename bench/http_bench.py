@@ -183,7 +183,13 @@ def _send(port: int, request: bytes) -> int:
     return int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 0
 
 
-def bench_http(*, server: Server, single, tasks, tokens, seconds: float) -> dict:
+def bench_http(
+    *, server: Server, single, tasks, tokens, seconds: float, replay=None, rounds: int = 3
+) -> dict:
+    """GET slots at 1 and 8 clients, then booking POSTs from 16 clients for `seconds`. With
+    `replay` (a callable measuring the booking's replay, tx/s), the POSTs run in `rounds` equal
+    segments with the replay measured before, between and after them: each segment is then a
+    share of the replay around it, whatever the machine's speed did in between."""
     global server_conn
     server_conn = server.connection
     path = (
@@ -229,9 +235,20 @@ def bench_http(*, server: Server, single, tasks, tokens, seconds: float) -> dict
             with lock:
                 codes[status] = codes.get(status, 0) + 1
 
-    stop_at[0] = time.perf_counter() + seconds + 1
-    elapsed = _run_clients(16, book)
+    rounds = rounds if replay else 1
+    replays = [replay()] if replay else []
+    segments = []  # (bookings, seconds) of each segment
+    for _ in range(rounds):
+        booked = codes.get(201, 0)
+        stop_at[0] = time.perf_counter() + seconds / rounds
+        elapsed = _run_clients(16, book)
+        segments.append((codes.get(201, 0) - booked, elapsed))
+        if replay:
+            replays.append(replay())
+    elapsed = sum(s for _, s in segments)
     result["codes"] = codes
     result["book_elapsed"] = elapsed
     result["book_rate"] = codes.get(201, 0) / elapsed if elapsed else 0.0
+    result["segments"] = [(n / s if s else 0.0, s) for n, s in segments]
+    result["replays"] = replays
     return result

@@ -805,8 +805,9 @@ def main() -> int:
         heading("4. the REST API over HTTP (gunicorn, 2 workers)")
         store_next_free(None)  # the server runs on the real clock
         # The POSTs are measured against the replay around them (before, between and after
-        # three segments), not the one above: a virtual machine's speed drifts by 10-27% in the
-        # minute between the two, and the share carried both errors (issue #16, run 5).
+        # three segments), not the one above: the replay's rate moves by 10-27% in the minute
+        # between the two (the tables grow; a virtual machine drifts), and the share carried
+        # both errors.
         bracket = max(2, args.raw_seconds // 2)
 
         def replay_now() -> float:

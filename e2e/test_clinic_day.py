@@ -47,11 +47,12 @@ def test_receptionist_finds_a_patient_by_phone_books_a_walk_in_from_the_day_and_
     expect(page.get_by_role("link", name="Meena Iyer")).to_be_visible()
     page.goto(f"/office/appointments/?first_day={visit.local_start.date()}")
     check_in = page.get_by_role("button", name="Check in Meena Iyer")
-    if visit.local_start.date() > day.date():  # booked for tomorrow: no check-in before its day
+    now = timezone.now().replace(second=0, microsecond=0)
+    if visit.local_start.date() > now.astimezone(cal.location.tz).date():
+        # Booked for tomorrow (the evening's grid): no check-in before the visit's day.
         opened = page.get_by_role("link", name=re.compile("appointment of Meena Iyer"))
         expect(opened).to_be_visible()
         expect(check_in).to_have_count(0)
-        now = timezone.now().replace(second=0, microsecond=0)
         visit = appointment_row(cal, visit.patient, now, status=Appointment.Status.CONFIRMED)
         page.goto(f"/office/appointments/?first_day={visit.local_start.date()}")
     check_in.click()

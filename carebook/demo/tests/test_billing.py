@@ -45,6 +45,7 @@ def test_demo_visits_are_invoiced_and_paid_once():
         consultation, charge = invoice.lines.order_by("position")
         assert consultation.tax_category == "exempt" and consultation.vat_amount == 0
         assert charge.vat_amount == Decimal("0.50")  # 20% of the £2.50 booking charge
+    assert {i.clinic_gstin for i in india} == {"29AAGCA4821K1ZI", "27AAGCA4821K1ZM"}
     for invoice in india:
         assert invoice.currency == "INR" and invoice.untaxed_amount == invoice.consultation_fee
         # Each invoice carries its own location's GSTIN (Bengaluru 29…, Mumbai 27…).
